@@ -1,0 +1,79 @@
+// http: the state of one outbound call, carried from stage to stage on the dispatch options
+// under a symbol (undici's Pool ignores keys it does not know).
+import type { PickContext } from '../balancer/balancer.js';
+import type { SubsetRef } from '../balancer/service-endpoints.js';
+import type { FaultSettings, MirrorSettings } from '../config/compile.js';
+import type { Endpoint } from '../discovery/endpoint.js';
+import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { RequestView } from '../routing/route-matcher.js';
+import type { DispatchOptions } from './handler.js';
+import { getHeader } from './headers.js';
+
+export const kCall = Symbol('inmesh.call');
+
+/** Dispatch options inside the mesh stack. */
+export interface MeshDispatchOptions extends DispatchOptions {
+  [kCall]: CallState;
+}
+
+/** What the stages of one call decide and share. */
+export class CallState implements RequestView, PickContext {
+  /** Chosen by the route stage. */
+  routeName = 'default';
+  subset: SubsetRef | undefined;
+  /** Overall timeout of the route, if any. */
+  timeoutMs: number | undefined;
+  /** Retry policy of the route; undefined when the route makes one attempt. */
+  retry: RetryPolicy | undefined;
+  fault: FaultSettings | undefined;
+  mirror: MirrorSettings | undefined;
+  /** Clock time by which the call must finish (deadline stage). */
+  deadlineAt: number | undefined;
+  /** Endpoints of earlier attempts (retry stage), avoided by the balancer. */
+  tried: Endpoint[] | undefined;
+  /** Attempts sent so far. */
+  attempts = 0;
+  /** The endpoint of the current attempt (balance stage). */
+  endpoint: Endpoint | undefined;
+  #path: string | undefined;
+  #query: URLSearchParams | undefined;
+
+  constructor(
+    /** Logical service name: the URL host. */
+    readonly service: string,
+    /** Host header value to send (the logical authority). */
+    readonly authority: string,
+    readonly opts: DispatchOptions,
+  ) {}
+
+  get method(): string {
+    return this.opts.method;
+  }
+
+  get path(): string {
+    if (this.#path === undefined) {
+      const full = this.opts.path;
+      const q = full.indexOf('?');
+      this.#path = q === -1 ? full : full.slice(0, q);
+    }
+    return this.#path;
+  }
+
+  header(name: string): string | undefined {
+    return getHeader(this.opts.headers, name);
+  }
+
+  query(name: string): string | undefined {
+    if (this.#query === undefined) {
+      const full = this.opts.path;
+      const q = full.indexOf('?');
+      this.#query = new URLSearchParams(q === -1 ? '' : full.slice(q + 1));
+    }
+    return this.#query.get(name) ?? undefined;
+  }
+}
+
+/** The call state of mesh dispatch options. */
+export function callOf(opts: DispatchOptions): CallState {
+  return (opts as MeshDispatchOptions)[kCall];
+}

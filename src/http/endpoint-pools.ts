@@ -1,0 +1,71 @@
+// http (transport): one undici Pool per endpoint, bounded in connections and kept alive, created
+// on first use and closed gracefully (in-flight requests finish) when discovery drops the endpoint.
+import { Pool } from 'undici';
+import type { Endpoint } from '../discovery/endpoint.js';
+
+export interface PoolSettings {
+  readonly protocol: 'http' | 'https';
+  readonly maxPerEndpoint: number;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** TLS options for https endpoints (servername, ca, mTLS material). */
+  readonly tls?: Record<string, unknown>;
+}
+
+export class EndpointPools {
+  readonly #pools = new Map<string, Pool>();
+  #closed = false;
+
+  /** The pool for `endpoint`, created with `settings` on first use. */
+  get(endpoint: Endpoint, settings: PoolSettings): Pool {
+    const key = `${settings.protocol}://${endpoint.id}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(key, {
+        connections: settings.maxPerEndpoint,
+        keepAliveTimeout: settings.keepAliveTimeoutMs,
+        connect: { timeout: settings.connectTimeoutMs, ...(settings.tls ?? {}) },
+      });
+      // Connection errors reach the request's handler; the pool's own event needs no listener,
+      // but an 'error' event without one would crash the process.
+      pool.on('connectionError', () => {});
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Closes the pools of endpoints that left; requests in flight on them finish first. */
+  release(endpoints: readonly Endpoint[]): void {
+    for (const endpoint of endpoints) {
+      for (const protocol of ['http', 'https']) {
+        const key = `${protocol}://${endpoint.id}`;
+        const pool = this.#pools.get(key);
+        if (pool) {
+          this.#pools.delete(key);
+          pool.close().catch(() => {});
+        }
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  /** Closes every pool: waits for in-flight requests, then for sockets to close. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close().catch(() => {})));
+  }
+
+  /** Destroys every pool at once (in-flight requests fail). */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
+  }
+}

@@ -1,0 +1,128 @@
+// http (retry stage): request bodies that can be sent again. Strings and buffers replay as they
+// are. A streamed body is passed through to the first attempt while its chunks are kept, up to
+// `limit` bytes, so a retry can send them again and then go on reading the source. Past the
+// limit nothing more is kept and the call can no longer be retried: memory stays bounded.
+
+/** A request body as each attempt needs it. */
+export interface AttemptBodySource {
+  /** True while another attempt could still send the whole body. */
+  readonly replayable: boolean;
+  /** The body to give to the next attempt. */
+  forAttempt(): unknown;
+  /** Releases the source when the call is over. */
+  dispose(): void;
+}
+
+class StaticBody implements AttemptBodySource {
+  readonly replayable = true;
+  constructor(private readonly body: unknown) {}
+  forAttempt() {
+    return this.body;
+  }
+  dispose() {}
+}
+
+/** A body that cannot be replayed at all (its size is known to exceed the limit). */
+class OneShotBody implements AttemptBodySource {
+  replayable = true;
+  constructor(private readonly body: unknown) {}
+  forAttempt() {
+    // Replayable only until an attempt has taken it.
+    this.replayable = false;
+    return this.body;
+  }
+  dispose() {
+    (this.body as { destroy?: () => void }).destroy?.();
+  }
+}
+
+type Chunk = Uint8Array | string;
+
+class StreamBody implements AttemptBodySource {
+  readonly #chunks: Chunk[] = [];
+  #bytes = 0;
+  #overflow = false;
+  #done = false;
+  #filling: Promise<void> | null = null;
+  readonly #source: AsyncIterator<Chunk>;
+
+  constructor(
+    private readonly body: AsyncIterable<Chunk>,
+    private readonly limit: number,
+  ) {
+    this.#source = body[Symbol.asyncIterator]();
+  }
+
+  get replayable(): boolean {
+    return !this.#overflow;
+  }
+
+  // One pull from the source at a time, shared by whoever waits: an abandoned attempt may still
+  // be awaiting a chunk that the next attempt must see too.
+  #fill(): Promise<void> {
+    this.#filling ??= this.#source.next().then(
+      (result) => {
+        this.#filling = null;
+        if (result.done) {
+          this.#done = true;
+          return;
+        }
+        const chunk = result.value;
+        this.#bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        if (this.#bytes > this.limit) this.#overflow = true;
+        this.#chunks.push(chunk);
+      },
+      (err) => {
+        this.#filling = null;
+        throw err;
+      },
+    );
+    return this.#filling;
+  }
+
+  forAttempt(): AsyncIterable<Chunk> {
+    const self = this;
+    return (async function* read() {
+      let i = 0;
+      for (;;) {
+        if (i < self.#chunks.length) {
+          const chunk = self.#chunks[i] as Chunk;
+          // Past the limit, chunks already delivered are dropped: no retry can use them.
+          if (self.#overflow) self.#chunks[i] = '';
+          i++;
+          yield chunk;
+          continue;
+        }
+        if (self.#done) return;
+        await self.#fill();
+      }
+    })();
+  }
+
+  dispose(): void {
+    if (!this.#done) {
+      this.#done = true;
+      this.#source.return?.().catch(() => {});
+      (this.body as { destroy?: () => void }).destroy?.();
+    }
+  }
+}
+
+function isStreaming(body: unknown): body is AsyncIterable<Chunk> {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' &&
+    !(body instanceof Uint8Array)
+  );
+}
+
+/**
+ * Wraps a request body for retries. `contentLength` (from the request headers) lets a body that
+ * is known to exceed the limit go straight through, unwrapped.
+ */
+export function attemptBodySource(body: unknown, limit: number, contentLength: number | undefined): AttemptBodySource {
+  if (!isStreaming(body)) return new StaticBody(body ?? null);
+  if (contentLength !== undefined && contentLength > limit) return new OneShotBody(body);
+  return new StreamBody(body, limit);
+}

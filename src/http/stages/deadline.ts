@@ -1,0 +1,114 @@
+// http (deadline stage, per call): the call's deadline is the earlier of the route's timeout and
+// the deadline inherited from the inbound request being handled. When it passes, the call is
+// aborted with ERR_DEADLINE_EXCEEDED, whether it is still trying or streaming the response.
+import { currentContext } from '../../context/request-context.js';
+import { InmeshError } from '../../errors.js';
+import { earliest } from '../../resilience/deadline.js';
+import { kCancelled } from '../../resilience/outcome.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import { type CallState, callOf } from '../call.js';
+import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
+import type { Stage } from './stage.js';
+
+function deadlineError(call: CallState, budgetMs: number): InmeshError {
+  const err = new InmeshError('ERR_DEADLINE_EXCEEDED', `${call.service}: the call's deadline of ${Math.round(budgetMs)}ms passed`, {
+    details: { service: call.service, route: call.routeName, attempts: call.attempts },
+  });
+  // Cancelled, not failed: the endpoint in flight is not to blame for our deadline.
+  (err as unknown as Record<symbol, boolean>)[kCancelled] = true;
+  return err;
+}
+
+class DeadlineHandler implements DispatchHandler {
+  #abort: AbortFn | undefined;
+  #expired: InmeshError | undefined;
+  #done = false;
+  readonly #timer: TimerHandle;
+
+  constructor(
+    private readonly handler: DispatchHandler,
+    private readonly call: CallState,
+    private readonly clock: Clock,
+    budgetMs: number,
+  ) {
+    this.#timer = clock.setTimeout(() => this.#expire(budgetMs), budgetMs);
+    this.#timer.unref?.();
+  }
+
+  #expire(budgetMs: number): void {
+    if (this.#done) return;
+    const err = deadlineError(this.call, budgetMs);
+    if (this.#abort) {
+      this.#abort(err);
+      return;
+    }
+    // Nothing below has connected yet: fail the caller now, and stop the request when it does.
+    this.#expired = err;
+    this.#end();
+    this.handler.onError?.(err);
+  }
+
+  #end(): void {
+    this.#done = true;
+    this.clock.clearTimeout(this.#timer);
+  }
+
+  onConnect(abort: AbortFn, context?: object): void {
+    if (this.#expired) {
+      abort(this.#expired);
+      return;
+    }
+    this.#abort = abort;
+    this.handler.onConnect?.(abort, context);
+  }
+  onResponseStarted(): void {
+    if (!this.#done) this.handler.onResponseStarted?.();
+  }
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+    if (this.#done) return;
+    this.#end();
+    this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
+  }
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.#done) return false;
+    return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
+  }
+  onData(chunk: Buffer): boolean {
+    if (this.#done) return false;
+    return this.handler.onData?.(chunk) ?? true;
+  }
+  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+    if (this.#done) return;
+    this.#end();
+    this.handler.onComplete?.(rawTrailers);
+  }
+  onError(err: Error): void {
+    if (this.#done) return;
+    this.#end();
+    this.handler.onError?.(err);
+  }
+  onBodySent(chunk: unknown): void {
+    this.handler.onBodySent?.(chunk);
+  }
+  onRequestSent(): void {
+    this.handler.onRequestSent?.();
+  }
+}
+
+export function deadlineStage(clock: Clock): Stage {
+  return (next) => (opts, handler) => {
+    const call = callOf(opts);
+    const now = clock.now();
+    const own = call.timeoutMs === undefined ? undefined : now + call.timeoutMs;
+    const deadlineAt = earliest(currentContext()?.deadlineAt, own);
+    // No deadline, no handler: the common case costs one context lookup.
+    if (deadlineAt === undefined) return next(opts, handler);
+    call.deadlineAt = deadlineAt;
+    const budgetMs = deadlineAt - now;
+    if (budgetMs <= 0) {
+      failHandler(handler, deadlineError(call, 0));
+      return true;
+    }
+    return next(opts, new DeadlineHandler(handler, call, clock, budgetMs));
+  };
+}
