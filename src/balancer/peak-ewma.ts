@@ -8,11 +8,14 @@ import { parseDuration } from '../config/units.js';
 import type { Endpoint } from '../discovery/endpoint.js';
 import { defineBalancer, pickTwoChoices } from './balancer.js';
 
+/** Shortest decay used: the schema accepts `0s`, and a decay of 0 made latency 0 / 0 = NaN. */
+const MIN_DECAY_MS = 1;
+
 export const peakEwma = defineBalancer({
   name: 'peak-ewma',
   options: peakEwmaOptionsSchema,
   create(options, { clock, random }) {
-    const decayMs = options.decay ?? parseDuration(DEFAULTS.loadBalancer.decay);
+    const decayMs = Math.max(MIN_DECAY_MS, options.decay ?? parseDuration(DEFAULTS.loadBalancer.decay));
     const defaultRttMs = options.defaultRtt ?? parseDuration(DEFAULTS.loadBalancer.defaultRtt);
 
     const cost = (endpoint: Endpoint): number => {

@@ -80,6 +80,14 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
     this.#panicThreshold = panicThreshold;
     if (JSON.stringify(outlier) !== JSON.stringify(this.#outlier?.options ?? false)) {
       this.#outlier?.close();
+      // close() cancelled the return timers of the old detector: give its ejected endpoints back
+      // now, or they would stay out of rotation for good after a reload.
+      for (const endpoint of this.#list) {
+        if (endpoint.ejected) {
+          endpoint.ejectedUntil = 0;
+          endpoint.lastEjectionEnd = this.#clock.now();
+        }
+      }
       this.#outlier = outlier
         ? new OutlierDetector(outlier, this.#clock, () => this.#list, (event) => this.#onEjection(event))
         : undefined;

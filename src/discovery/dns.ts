@@ -91,7 +91,9 @@ export const dnsResolver = defineResolver({
     };
 
     const schedule = (entry: Watched, ms: number) => {
-      if (closed) return;
+      // An entry unwatched while its query was in flight is no longer in `watched`: re-arming its
+      // timer would poll DNS forever with nobody listening and nothing able to clear it.
+      if (closed || watched.get(entry.service) !== entry) return;
       entry.timer = clock.setTimeout(() => void poll(entry), ms);
       entry.timer.unref?.();
     };

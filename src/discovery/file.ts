@@ -38,20 +38,27 @@ export const fileResolver = defineResolver({
     let table = new Map<string, EndpointSpec[]>();
     const listeners = new Map<string, Set<EndpointListener>>();
     let closed = false;
+    // Reads are not serialised: a slow read that started before a newer one must not overwrite
+    // the newer result when it finishes last. Reads are numbered; an older one than the last
+    // applied is dropped.
+    let started = 0;
+    let applied = 0;
 
     const publish = (service: string, listener: EndpointListener) => listener({ endpoints: table.get(service) ?? [] });
 
     const reload = async () => {
+      const read = ++started;
       let next: Map<string, EndpointSpec[]>;
       try {
         next = await readEndpointsFile(path);
       } catch (err) {
-        if (closed) return;
+        if (closed || read < applied) return;
         context.logger.warn({ err, path }, 'endpoints file rejected; keeping the last good endpoints');
         for (const set of listeners.values()) for (const listener of set) listener({ error: err as Error });
         return;
       }
-      if (closed) return;
+      if (closed || read < applied) return;
+      applied = read;
       const namesChanged = next.size !== table.size || [...next.keys()].some((name) => !table.has(name));
       table = next;
       for (const [service, set] of listeners) for (const listener of set) publish(service, listener);
@@ -59,7 +66,10 @@ export const fileResolver = defineResolver({
     };
 
     // The first read is strict: a broken endpoints file at start fails createMesh.
+    const firstRead = ++started;
     const first = readEndpointsFile(path).then((t) => {
+      if (firstRead < applied) return;
+      applied = firstRead;
       table = t;
       for (const [service, set] of listeners) for (const listener of set) publish(service, listener);
     });

@@ -39,11 +39,17 @@ class OneShotBody implements AttemptBodySource {
 type Chunk = Uint8Array | string;
 
 class StreamBody implements AttemptBodySource {
+  /** Chunks kept for replay; `#chunks[0]` is chunk number `#dropped` of the body. */
   readonly #chunks: Chunk[] = [];
+  #dropped = 0;
   #bytes = 0;
   #overflow = false;
   #done = false;
+  /** The source's failure: a later attempt must fail too, not take the end of the source for the end of the body. */
+  #error: { readonly err: unknown } | undefined;
   #filling: Promise<void> | null = null;
+  /** Attempts that asked for the body; only the latest may read on once past the limit. */
+  #readers = 0;
   readonly #source: AsyncIterator<Chunk>;
 
   constructor(
@@ -54,12 +60,15 @@ class StreamBody implements AttemptBodySource {
   }
 
   get replayable(): boolean {
-    return !this.#overflow;
+    return !this.#overflow && this.#error === undefined;
   }
 
   // One pull from the source at a time, shared by whoever waits: an abandoned attempt may still
   // be awaiting a chunk that the next attempt must see too.
   #fill(): Promise<void> {
+    // A failed async generator reports `done` from then on: without this a retry would send the
+    // chunks kept so far as if they were the whole body.
+    if (this.#error) return Promise.reject(this.#error.err);
     this.#filling ??= this.#source.next().then(
       (result) => {
         this.#filling = null;
@@ -69,11 +78,19 @@ class StreamBody implements AttemptBodySource {
         }
         const chunk = result.value;
         this.#bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-        if (this.#bytes > this.limit) this.#overflow = true;
+        if (this.#bytes > this.limit && !this.#overflow) {
+          this.#overflow = true;
+          // Nothing kept can be replayed any more, so let it go now rather than hold up to
+          // `limit` bytes until the call ends. The latest attempt has read every chunk kept
+          // before this one; only it reads on (see forAttempt).
+          this.#dropped += this.#chunks.length;
+          this.#chunks.length = 0;
+        }
         this.#chunks.push(chunk);
       },
       (err) => {
         this.#filling = null;
+        this.#error = { err };
         throw err;
       },
     );
@@ -82,14 +99,25 @@ class StreamBody implements AttemptBodySource {
 
   forAttempt(): AsyncIterable<Chunk> {
     const self = this;
+    const reader = ++this.#readers;
     return (async function* read() {
       let i = 0;
       for (;;) {
-        if (i < self.#chunks.length) {
-          const chunk = self.#chunks[i] as Chunk;
-          // Past the limit, chunks already delivered are dropped: no retry can use them.
-          if (self.#overflow) self.#chunks[i] = '';
+        const k = i - self.#dropped;
+        // An abandoned attempt woken by a pull it left pending must not take a chunk from the
+        // attempt that replaced it; and chunks dropped past the limit cannot be sent again.
+        if (k < 0 || (self.#overflow && reader !== self.#readers)) {
+          throw new Error('the request body is past the replay limit and can no longer be replayed');
+        }
+        if (k < self.#chunks.length) {
+          const chunk = self.#chunks[k] as Chunk;
           i++;
+          // Past the limit a chunk goes once delivered: no retry can use it, and memory stays at
+          // one chunk however long the upload.
+          if (self.#overflow) {
+            self.#chunks.shift();
+            self.#dropped++;
+          }
           yield chunk;
           continue;
         }

@@ -24,11 +24,19 @@ export function exponentialBackoff(baseMs: number, maxMs: number, delayMs = base
   };
 }
 
+// The three HTTP-date forms (RFC 9110 §5.6.7): IMF-fixdate, RFC 850 and asctime. Date.parse alone
+// takes "1.5" or "2030.5" for dates (so a malformed value could stop retries for years), and reads
+// asctime, which has no zone, in local time although HTTP dates are GMT.
+const IMF_OR_RFC850_DATE = /^[A-Za-z]{3,9}, \d{2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME_DATE = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
 /** Seconds in a Retry-After header (delta-seconds or HTTP-date) as ms; undefined if unusable. */
 export function parseRetryAfter(value: string | undefined, nowEpochMs: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
+  let at = Number.NaN;
+  if (IMF_OR_RFC850_DATE.test(trimmed)) at = Date.parse(trimmed);
+  else if (ASCTIME_DATE.test(trimmed)) at = Date.parse(`${trimmed} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowEpochMs);
 }

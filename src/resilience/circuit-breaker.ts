@@ -30,6 +30,15 @@ const run = (settle: Settle) =>
   });
 const ignore = () => {};
 
+/** Buckets of the rolling window (opossum's default). */
+const WINDOW_BUCKETS = 10;
+
+/** Empties opossum's rolling window, through its own bucket rotation (public, but untyped). */
+function clearWindow(breaker: CircuitBreaker<[Settle], void>): void {
+  const status = breaker.status as unknown as { rotateBucket?: () => void };
+  for (let i = 0; i < WINDOW_BUCKETS; i++) status.rotateBucket?.();
+}
+
 export class EndpointBreaker implements BreakerView {
   readonly #breaker: CircuitBreaker<[Settle], void>;
 
@@ -39,7 +48,7 @@ export class EndpointBreaker implements BreakerView {
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
       rollingCountTimeout: options.windowMs,
-      rollingCountBuckets: 10,
+      rollingCountBuckets: WINDOW_BUCKETS,
       resetTimeout: options.resetTimeoutMs,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
@@ -47,7 +56,13 @@ export class EndpointBreaker implements BreakerView {
     } as CircuitBreaker.Options);
     this.#breaker.on('open', onStateChange);
     this.#breaker.on('halfOpen', onStateChange);
-    this.#breaker.on('close', onStateChange);
+    this.#breaker.on('close', () => {
+      // A circuit that closes starts from a clean record (Finagle revives an endpoint the same
+      // way). opossum keeps the window that opened it, so one failure later in that window
+      // re-opened the circuit at once (5 failures, a good probe, 10 successes, 1 failure: open).
+      clearWindow(this.#breaker);
+      onStateChange();
+    });
   }
 
   get allowsRequest(): boolean {

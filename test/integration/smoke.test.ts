@@ -37,7 +37,7 @@ describe('smoke', () => {
   });
 
   it('global fetch with the dispatcher', async () => {
-    const res = await fetch('http://payments/y', { dispatcher: mesh.dispatcher } as RequestInit);
+    const res = await fetch('http://payments/y', { dispatcher: mesh.dispatcher } as unknown as RequestInit);
     expect(res.status).toBe(200);
     await res.text();
   });
