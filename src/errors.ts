@@ -75,6 +75,26 @@ export const ERROR_CODES = {
     status: 503,
     hint: 'The resolver could not produce endpoints; the last good set is kept when there is one.',
   },
+  ERR_REQUEST_REJECTED: {
+    message: 'The inbound request is malformed or ambiguous and was refused',
+    status: 400,
+    hint: 'Send one Host header, a request target for this host, and a path without encoded slashes, backslashes or NUL.',
+  },
+  ERR_AUTHZ_DENIED: {
+    message: 'The caller is not allowed to make this request',
+    status: 403,
+    hint: 'Add a rule for the caller identity, method and path under `inbound.authorization`, or call with another identity.',
+  },
+  ERR_LOAD_SHED: {
+    message: 'The service is at its rate or concurrency limit and refused the request',
+    status: 503,
+    hint: 'Retry after the Retry-After delay; raise the inbound rate or concurrency limit if the service can take more.',
+  },
+  ERR_TLS_MATERIAL: {
+    message: 'The TLS material (CA, certificate, key) is unusable',
+    status: 500,
+    hint: 'Check the identity.tls files: readable, key matching the certificate, a SPIFFE ID of the trust domain, not expired.',
+  },
 } as const satisfies Record<string, { message: string; status: number; hint: string }>;
 
 /** A stable error code; see docs/errors.md. */

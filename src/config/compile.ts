@@ -134,9 +134,23 @@ function retries(r: ParsedRetries | undefined, inherited: RetrySettings | undefi
   };
 }
 
+/**
+ * A service's policy block over the inherited one (`defaults:`), key by key, so that a service
+ * setting one key keeps the others it inherits. `false` (turned off) is taken whole.
+ */
+function merge<T extends object>(own: T | false | undefined, inherited: T | false | undefined): T | false | undefined {
+  if (own === false || own === undefined) return own ?? inherited;
+  if (inherited === false || inherited === undefined) return own;
+  const set = Object.fromEntries(Object.entries(own).filter(([, value]) => value !== undefined));
+  return { ...inherited, ...set };
+}
+
 function balancer(value: Policy['loadBalancer']): BalancerSettings {
-  const { policy = DEFAULTS.loadBalancer.policy, panicThreshold = DEFAULTS.loadBalancer.panicThreshold, ...options } =
-    typeof value === 'string' ? { policy: value } : ((value ?? {}) as Record<string, unknown>);
+  const {
+    policy = DEFAULTS.loadBalancer.policy,
+    panicThreshold = DEFAULTS.loadBalancer.panicThreshold,
+    ...options
+  } = typeof value === 'string' ? { policy: value } : ((value ?? {}) as Record<string, unknown>);
   return { policy: String(policy), panicThreshold: Number(panicThreshold), options };
 }
 
@@ -159,11 +173,11 @@ function stringMatches(record: Record<string, unknown> | undefined, lowerKeys: b
 function compileService(name: string, service: ParsedService | undefined, defaults: Policy): ServiceSettings {
   const pick = <K extends keyof Policy>(key: K): Policy[K] => (service?.[key] ?? defaults[key]) as Policy[K];
   const serviceRetries = retries(service?.retries, retries(defaults.retries, undefined));
-  const budget = service?.retries?.budget ?? defaults.retries?.budget;
-  const cb = pick('circuitBreaker');
-  const od = pick('outlierDetection');
-  const hc = pick('healthCheck');
-  const conn = { ...defaults.connections, ...service?.connections };
+  const budget = merge(service?.retries?.budget, defaults.retries?.budget) || undefined;
+  const cb = merge(service?.circuitBreaker, defaults.circuitBreaker);
+  const od = merge(service?.outlierDetection, defaults.outlierDetection);
+  const hc = merge(service?.healthCheck, defaults.healthCheck) || undefined;
+  const conn = merge(service?.connections, defaults.connections) || {};
   const timeoutMs = pick('timeout');
 
   const routes: RouteSettings[] = (service?.routes ?? []).map((route, index) => ({
@@ -183,8 +197,12 @@ function compileService(name: string, service: ParsedService | undefined, defaul
     ...(route.fault
       ? {
           fault: {
-            ...(route.fault.delay ? { delay: { fixedDelayMs: route.fault.delay.fixedDelay, percent: route.fault.delay.percent ?? 100 } } : {}),
-            ...(route.fault.abort ? { abort: { httpStatus: route.fault.abort.httpStatus, percent: route.fault.abort.percent ?? 100 } } : {}),
+            ...(route.fault.delay
+              ? { delay: { fixedDelayMs: route.fault.delay.fixedDelay, percent: route.fault.delay.percent ?? 100 } }
+              : {}),
+            ...(route.fault.abort
+              ? { abort: { httpStatus: route.fault.abort.httpStatus, percent: route.fault.abort.percent ?? 100 } }
+              : {}),
           },
         }
       : {}),

@@ -33,17 +33,24 @@ export function issuesToProblems(issues: readonly v.BaseIssue<unknown>[], prefix
 
 function collect(issue: v.BaseIssue<unknown>, prefix: readonly PathKey[], out: RawProblem[]): void {
   const path = [...prefix, ...(issue.path ?? []).map((item) => item.key as PathKey)];
-  // A union reports "expected (A | B)"; when one branch got further into the value than the
-  // others, its issues say much better what is wrong (e.g. a typo inside the object form).
+  // A union reports "expected (A | B)"; when a branch got into the value (e.g. the object form
+  // of `false | {...}`), its issues say much better what is wrong: a typo inside the object.
+  // The paths of a union's sub-issues are relative to the union's own value.
   if (issue.type === 'union' && issue.issues?.length) {
     const depth = (i: v.BaseIssue<unknown>) => i.path?.length ?? 0;
     const deepest = Math.max(...issue.issues.map(depth));
-    if (deepest > (issue.path?.length ?? 0)) {
-      for (const sub of issue.issues) if (depth(sub) === deepest) collect(sub, prefix, out);
+    if (deepest > 0) {
+      for (const sub of issue.issues) if (depth(sub) === deepest) collect(sub, path, out);
       return;
     }
   }
   const atKey = issue.type === 'strict_object' && issue.expected === 'never';
+  // A YAML list where a mapping belongs passes as an object with keys "0", "1", ...: say so.
+  if (atKey && Array.isArray(issue.path?.at(-1)?.input)) {
+    const keys = /expected one of: (.*)$/.exec(issue.message)?.[1];
+    out.push({ path: path.slice(0, -1), message: `expected a mapping${keys ? ` with keys ${keys}` : ''}, got a list` });
+    return;
+  }
   out.push({ path, message: atKey ? withSuggestion(issue.message, issue.input, path) : issue.message, atKey });
 }
 
@@ -51,9 +58,7 @@ function collect(issue: v.BaseIssue<unknown>, prefix: readonly PathKey[], out: R
 function withSuggestion(message: string, _input: unknown, path: readonly PathKey[]): string {
   const key = String(path[path.length - 1]);
   const list = /expected one of: (.*)$/.exec(message)?.[1]?.split(', ') ?? [];
-  const best = list
-    .map((name) => ({ name, d: editDistance(key.toLowerCase(), name.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)[0];
+  const best = list.map((name) => ({ name, d: editDistance(key.toLowerCase(), name.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(1, Math.floor(key.length / 3)) ? `${message} (did you mean ${best.name}?)` : message;
 }
 
@@ -82,10 +87,10 @@ export function formatPath(path: readonly PathKey[]): string {
   return out || '(root)';
 }
 
-/** Locates raw problems in their source document (when there is one). */
+/** Locates raw problems in their source document (when there is one), in the order of the file. */
 export async function locateProblems(raw: readonly RawProblem[], doc: SourceDocument | undefined): Promise<ConfigProblem[]> {
   const locate = doc ? await doc.locator() : undefined;
-  return raw.map((problem) => {
+  const located: ConfigProblem[] = raw.map((problem) => {
     const pos = locate?.(problem.path, problem.atKey === true);
     return {
       path: formatPath(problem.path),
@@ -94,6 +99,9 @@ export async function locateProblems(raw: readonly RawProblem[], doc: SourceDocu
       ...(pos ? { line: pos.line, column: pos.column } : {}),
     };
   });
+  // Stable: problems at one place keep the schema's order; unlocated ones go last.
+  const key = (p: ConfigProblem) => (p.line === undefined ? Number.MAX_SAFE_INTEGER : p.line * 100_000 + (p.column ?? 0));
+  return located.sort((a, b) => key(a) - key(b));
 }
 
 /** One line per problem: `file:line:col  path: message`. */

@@ -1,6 +1,8 @@
 // config: the two scalar units of the config language, durations ("250ms", "2s") and sizes ("64KiB").
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+/** A duration: a decimal number and a unit (ms, s, m, h). Also the JSON Schema `pattern` of durations. */
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION = DURATION_PATTERN;
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** True when `text` is a duration such as `250ms`, `2s`, `1.5m` or `1h`. */
@@ -15,7 +17,9 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * (DURATION_MS[match[2] as string] as number);
 }
 
-const SIZE = /^(\d+)(B|KiB|MiB|GiB|kB|MB|GB)?$/;
+/** A size: whole bytes with an optional unit. Also the JSON Schema `pattern` of size strings. */
+export const SIZE_PATTERN = /^(\d+)(B|KiB|MiB|GiB|kB|MB|GB)?$/;
+const SIZE = SIZE_PATTERN;
 const SIZE_BYTES: Record<string, number> = {
   B: 1,
   KiB: 1024,

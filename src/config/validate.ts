@@ -6,8 +6,8 @@ import * as v from 'valibot';
 import type { BalancerFactory } from '../balancer/balancer.js';
 import type { ResolverFactory } from '../discovery/resolver.js';
 import type { Registry } from '../util/registry.js';
-import { type ParsedConfig, type ParsedService, commonBalancerOptions, configSchema, strict } from './schema.js';
-import { issuesToProblems, type PathKey, type RawProblem } from './problems.js';
+import { formatPath, issuesToProblems, type PathKey, type RawProblem } from './problems.js';
+import { commonBalancerOptions, configSchema, type ParsedConfig, type ParsedRetries, type ParsedService, strict } from './schema.js';
 
 /** The extension points config validation consults. */
 export interface ConfigRegistries {
@@ -37,7 +37,11 @@ export function validateConfig(value: unknown, registries: ConfigRegistries): Va
     const kind = keys[0] as string;
     const factory = registries.resolvers.find(kind);
     if (!factory) {
-      problems.push({ path: [...path, kind], atKey: true, message: `unknown discovery kind "${kind}"; known: ${registries.resolvers.names.join(', ')}` });
+      problems.push({
+        path: [...path, kind],
+        atKey: true,
+        message: `unknown discovery kind "${kind}"; known: ${registries.resolvers.names.join(', ')}`,
+      });
       return entry;
     }
     const result = v.safeParse(factory.options, entry[kind] ?? {}, { abortEarly: false });
@@ -73,6 +77,7 @@ export function validateConfig(value: unknown, registries: ConfigRegistries): Va
     return result.output;
   };
 
+  checkRetries(config.defaults?.retries, ['defaults', 'retries'], problems);
   const defaults = config.defaults
     ? { ...config.defaults, loadBalancer: checkBalancer(config.defaults.loadBalancer, ['defaults', 'loadBalancer']) }
     : undefined;
@@ -109,14 +114,27 @@ function checkStringMatches(record: Record<string, unknown> | undefined, path: P
   }
 }
 
+function checkRetries(retries: ParsedRetries | undefined, path: PathKey[], problems: RawProblem[]): void {
+  const backoff = retries?.backoff;
+  if (backoff?.base !== undefined && backoff.max !== undefined && backoff.base > backoff.max) {
+    problems.push({ path: [...path, 'backoff'], message: 'backoff.base must not exceed backoff.max' });
+  }
+}
+
 function checkService(service: ParsedService, path: PathKey[], problems: RawProblem[]): void {
   const subsets = service.subsets ?? {};
-  const backoff = service.retries?.backoff;
-  if (backoff?.base !== undefined && backoff.max !== undefined && backoff.base > backoff.max) {
-    problems.push({ path: [...path, 'retries', 'backoff'], message: 'backoff.base must not exceed backoff.max' });
-  }
+  checkRetries(service.retries, [...path, 'retries'], problems);
   (service.routes ?? []).forEach((route, index) => {
     const routePath = [...path, 'routes', index];
+    checkRetries(route.retries, [...routePath, 'retries'], problems);
+    // compile.ts keeps one budget per service; a route's would be silently ignored.
+    if (route.retries?.budget !== undefined) {
+      problems.push({
+        path: [...routePath, 'retries', 'budget'],
+        atKey: true,
+        message: `the retry budget is per service; move it to ${formatPath([...path, 'retries', 'budget'])} (or defaults.retries.budget)`,
+      });
+    }
     const p = route.match?.path;
     if (p && typeof p === 'object' && 'regex' in p) checkRegex(p.regex, [...routePath, 'match', 'path', 'regex'], problems);
     checkStringMatches(route.match?.headers, [...routePath, 'match', 'headers'], problems);
@@ -130,7 +148,7 @@ function checkService(service: ParsedService, path: PathKey[], problems: RawProb
         });
       }
     });
-    if (route.to && route.to.every((d) => d.weight === 0)) {
+    if (route.to?.every((d) => d.weight === 0)) {
       problems.push({ path: [...routePath, 'to'], message: 'at least one destination needs a weight above 0' });
     }
     if (route.mirror?.subset !== undefined && route.mirror.service === undefined && !(route.mirror.subset in subsets)) {
