@@ -17,6 +17,7 @@ import { faultStage } from './stages/fault.js';
 import { type CompiledRoute, type MirrorDispatch, routeStage } from './stages/route.js';
 import { retryStage } from './stages/retry.js';
 import { compose, type Stage } from './stages/stage.js';
+import { telemetryStage } from './stages/telemetry.js';
 import { transport } from './stages/transport.js';
 
 export interface ServiceClientDeps {
@@ -81,13 +82,14 @@ export class ServiceClient {
     });
 
     // The stack, outermost first. Each stage sits where it does for a reason:
-    // - route first: the route decides the subset, timeout, retry policy and fault of the call;
+    // - telemetry first: it measures the call as the caller sees it, retries included;
+    // - route next: the route decides the subset, timeout, retry policy and fault of the call;
     // - deadline next: it bounds everything below, retries and injected delays included;
     // - fault below the deadline: an injected delay must count against the timeout;
     // - retry above balance: each attempt picks its endpoint afresh (avoiding those tried);
     // - balance (with guard) last before transport: it alone sees each attempt's outcome.
     // A stage that no route of the service needs is left out, not passed through.
-    const stages: Stage[] = [routeStage(routes, random, deps.mirror), deadlineStage(clock)];
+    const stages: Stage[] = [telemetryStage(clock), routeStage(routes, random, deps.mirror), deadlineStage(clock)];
     if (routes.some((r) => r.fault)) stages.push(faultStage(clock, random));
     if (routes.some((r) => r.retry)) stages.push(retryStage({ clock, random, replayBodyLimit: deps.replayBodyLimit }));
     stages.push(balanceStage(deps.endpoints));

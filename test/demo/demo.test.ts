@@ -1,0 +1,30 @@
+// The demo is the product's main job: it must end by itself with every call alive, having
+// applied the split and canary, killed an instance and seen ejections.
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/demo/demo.js';
+
+describe('demo', () => {
+  it('keeps every call alive through a reload, a kill and a failing instance', async () => {
+    let text = '';
+    const out = new Writable({
+      write(chunk, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const result = await runDemo({ requests: 1500, rate: 1500, out });
+    expect(result.failed).toBe(0);
+    const v1 = result.rows.find((r) => r.subset === 'v1');
+    const v2 = result.rows.find((r) => r.subset === 'v2');
+    expect(v1?.ok).toBe(v1?.requests);
+    expect(v2?.ok).toBe(v2?.requests);
+    // The canary and the 10% split sent traffic to v2 after the reload.
+    expect(v2?.requests).toBeGreaterThan(50);
+    expect(result.rows.reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
+    expect(result.rows.reduce((n, r) => n + r.ejections, 0)).toBeGreaterThan(0);
+    expect(result.events.some((e) => e.includes('config reloaded'))).toBe(true);
+    expect(text).toContain('Every one of 1500 calls succeeded');
+    expect(text).toMatch(/service\s+subset\s+requests\s+success/);
+  });
+});
