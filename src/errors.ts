@@ -95,6 +95,11 @@ export const ERROR_CODES = {
     status: 500,
     hint: 'Check the identity.tls files: readable, key matching the certificate, a SPIFFE ID of the trust domain, not expired.',
   },
+  ERR_PEER_IDENTITY: {
+    message: 'The peer did not prove the expected SPIFFE identity',
+    status: 502,
+    hint: "The server's certificate carries another SPIFFE ID than the service's (services.<name>.identity), or is not a valid SVID.",
+  },
 } as const satisfies Record<string, { message: string; status: number; hint: string }>;
 
 /** A stable error code; see docs/errors.md. */

@@ -4,24 +4,27 @@ import { EventEmitter } from 'node:events';
 import { dirname } from 'node:path';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import type { BalancerFactory } from './balancer/balancer.js';
-import { leastRequest } from './balancer/least-request.js';
 import type { EjectionEvent } from './balancer/outlier-detection.js';
-import { peakEwma } from './balancer/peak-ewma.js';
-import { ringHash } from './balancer/ring-hash.js';
-import { roundRobin } from './balancer/round-robin.js';
 import { ServiceEndpoints } from './balancer/service-endpoints.js';
+import { createRegistries } from './builtins.js';
 import type { ConfigSnapshot, MirrorSettings, ServiceSettings } from './config/compile.js';
 import { DEFAULTS } from './config/defaults.js';
 import { type ConfigSource, loadConfig } from './config/load.js';
 import { parseDuration } from './config/units.js';
 import type { ConfigRegistries } from './config/validate.js';
 import { Discovery } from './discovery/discovery.js';
-import { dnsResolver } from './discovery/dns.js';
 import type { Endpoint } from './discovery/endpoint.js';
-import { fileResolver } from './discovery/file.js';
 import type { ResolverFactory } from './discovery/resolver.js';
-import { staticResolver } from './discovery/static.js';
 import { InmeshError } from './errors.js';
+import { currentContext, type RequestContext } from './context/request-context.js';
+import { type InboundEnvironment, type InboundObserver, type InboundPolicy, inboundHandler, type RequestHandler } from './http/inbound/inbound-handler.js';
+import { type ConnectMiddleware, connectMiddleware, fastifyPlugin } from './http/inbound/middleware.js';
+import { createInboundServer, type MeshServer } from './http/inbound/server.js';
+import { type Connector, meshConnector } from './http/tls-connector.js';
+import { ConcurrencyLimit } from './resilience/concurrency-limit.js';
+import { TokenBucket } from './resilience/rate-limiter.js';
+import { Authorizer } from './security/authorization.js';
+import { TlsSource } from './security/tls-material.js';
 import { EndpointPools } from './http/endpoint-pools.js';
 import type { DispatchOptions } from './http/handler.js';
 import { HealthChecker } from './http/health-check.js';
@@ -30,7 +33,6 @@ import { ServiceClient } from './http/service-client.js';
 import { RetryBudget } from './resilience/retry-budget.js';
 import { type Clock, type Random, systemClock, systemRandom } from './util/clock.js';
 import { createDefaultLogger, type Logger } from './util/logger.js';
-import { Registry } from './util/registry.js';
 import { type FileWatch, watchFile } from './util/watch-file.js';
 
 /** Options of {@link createMesh}. */
@@ -66,7 +68,18 @@ export interface MeshEvents {
   circuit: [{ service: string; endpoint: Endpoint; state: 'open' | 'half-open' | 'closed' }];
   endpoints: [{ service: string; added: Endpoint[]; removed: Endpoint[] }];
   'discovery-error': [{ service: string; error: Error }];
+  /** Inbound refusals: an authorization denial (or dry-run one), load shed, a rejected request or TLS peer. */
+  inbound: [InboundEvent];
+  /** TLS certificate rotated, rejected, or close to expiry. */
+  tls: [{ kind: 'rotate' | 'rejected' | 'expiring'; id?: string; error?: Error; notAfter?: Date }];
 }
+
+/** What the inbound side refused, and why. */
+export type InboundEvent =
+  | { kind: 'denied' | 'dry-run-denied'; policies: readonly string[]; peer: string | undefined; method: string; path: string; reason: string }
+  | { kind: 'shed'; reason: 'rate-limit' | 'concurrency-limit' }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'peer-refused'; reason: string };
 
 /** A snapshot of one service's endpoints, for admin pages and tests. */
 export interface ServiceStatus {
@@ -95,21 +108,10 @@ interface ServiceRuntime {
 }
 
 function builtinRegistries(options: MeshOptions): ConfigRegistries {
-  return {
-    resolvers: new Registry<ResolverFactory>('discovery kind', [
-      staticResolver,
-      fileResolver,
-      dnsResolver,
-      ...((options.resolvers ?? []) as unknown as ResolverFactory[]),
-    ]),
-    balancers: new Registry<BalancerFactory>('load balancer', [
-      peakEwma,
-      roundRobin,
-      leastRequest,
-      ringHash,
-      ...((options.balancers ?? []) as unknown as BalancerFactory[]),
-    ]),
-  };
+  return createRegistries({
+    resolvers: (options.resolvers ?? []) as unknown as ResolverFactory[],
+    balancers: (options.balancers ?? []) as unknown as BalancerFactory[],
+  });
 }
 
 /** A service mesh in this process. Create it with {@link createMesh}. */
@@ -133,6 +135,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
   #reloading: Promise<void> = Promise.resolve();
   #closed = false;
   #closing: Promise<void> | undefined;
+  #tls: TlsSource | undefined;
+  readonly #connectors = new Map<string, Connector>();
+  #inbound: InboundPolicy;
+  readonly #servers = new Set<MeshServer>();
+  #draining = false;
+  #signals: { signal: NodeJS.Signals; listener: () => void }[] | undefined;
+  readonly #inboundEnv: InboundEnvironment;
 
   /** @internal use {@link createMesh} */
   constructor(
@@ -141,8 +150,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
     snapshot: ConfigSnapshot,
     discovery: Discovery,
     logger: Logger,
+    tls: TlsSource | undefined,
   ) {
     super();
+    this.#tls = tls;
+    this.#watchTls(tls);
     this.logger = logger;
     this.#registries = registries;
     this.#clock = options.clock ?? systemClock;
@@ -153,7 +165,31 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.#discoveryKey = JSON.stringify(snapshot.discovery);
     this.#passthrough = options.passthrough;
     this.#ownsPassthrough = options.passthrough === undefined;
+    this.#inbound = this.#buildInbound(snapshot, undefined);
     const mesh = this;
+    const observer: InboundObserver = {
+      denied: (decision, info) => {
+        logger.info({ ...info, reason: decision.reason }, 'request denied by authorization');
+        this.emit('inbound', { kind: 'denied', policies: decision.policy ? [decision.policy] : [], ...info, reason: decision.reason });
+      },
+      dryRunDenied: (policies, info) => {
+        logger.info({ ...info, policies }, 'request would be denied (dry run)');
+        this.emit('inbound', { kind: 'dry-run-denied', policies, ...info, reason: 'dry run' });
+      },
+      shed: (reason) => this.emit('inbound', { kind: 'shed', reason }),
+      rejected: (reason) => this.emit('inbound', { kind: 'rejected', reason }),
+    };
+    this.#inboundEnv = {
+      policy: () => mesh.#inbound,
+      get ready() {
+        return !mesh.#closed && !mesh.#draining;
+      },
+      get draining() {
+        return mesh.#draining;
+      },
+      clock: this.#clock,
+      observer,
+    };
     this.dispatcher = new MeshDispatcher({
       clientFor: (host) => mesh.#clientFor(host),
       passthrough: () => mesh.#passthroughDispatcher(),
@@ -184,6 +220,120 @@ export class Mesh extends EventEmitter<MeshEvents> {
       ...(init as Parameters<typeof undiciFetch>[1]),
       dispatcher: this.dispatcher,
     }) as unknown as Promise<Response>;
+  }
+
+  #watchTls(tls: TlsSource | undefined): void {
+    if (!tls) return;
+    tls.on('rotate', (m) => this.emit('tls', { kind: 'rotate', id: m.id.uri, notAfter: m.notAfter }));
+    tls.on('rejected', (error) => this.emit('tls', { kind: 'rejected', error }));
+    tls.on('expiring', (e) => this.emit('tls', { kind: 'expiring', id: e.id, notAfter: e.notAfter }));
+  }
+
+  /** Inbound policies of a snapshot; limiters whose settings did not change keep their state. */
+  #buildInbound(snapshot: ConfigSnapshot, previous: InboundPolicy | undefined): InboundPolicy {
+    const { rateLimit, concurrencyLimit, authorization, healthPaths } = snapshot.inbound;
+    const bucket =
+      rateLimit === undefined
+        ? undefined
+        : previous?.rateLimit && previous.rateLimit.ratePerSecond === rateLimit.requestsPerSecond && previous.rateLimit.burst === rateLimit.burst
+          ? previous.rateLimit
+          : new TokenBucket(rateLimit.requestsPerSecond, rateLimit.burst, this.#clock);
+    const concurrency =
+      concurrencyLimit === undefined
+        ? undefined
+        : previous?.concurrency?.max === concurrencyLimit
+          ? previous.concurrency
+          : new ConcurrencyLimit(concurrencyLimit);
+    return {
+      service: snapshot.service,
+      authorizer: new Authorizer(authorization),
+      rateLimit: bucket,
+      concurrency,
+      healthPaths,
+    };
+  }
+
+  /**
+   * A server for this service (`server.listen(port)`) whose requests pass the inbound policies
+   * first: mTLS (identity.tls; mode inbound.mtls), authorization, rate and concurrency limits,
+   * request hygiene and path normalisation, /healthz and /readyz, and the request context
+   * (deadline, peer identity) that outbound calls inherit. Takes a `(req, res)` handler or an
+   * express/connect app. `mesh.close()` (and SIGTERM, see inbound.drain.signals) drains it.
+   */
+  createServer(handler: RequestHandler): MeshServer {
+    if (this.#closed) throw new InmeshError('ERR_MESH_CLOSED');
+    const settings = this.#snapshot.inbound;
+    const server = createInboundServer(inboundHandler(this.#inboundEnv, handler), {
+      mode: settings.mtls,
+      tls: this.#tls,
+      trustDomain: this.#snapshot.identity?.trustDomain,
+      timeouts: settings.timeouts,
+      logger: this.logger,
+      onPeerRefused: (reason) => this.emit('inbound', { kind: 'peer-refused', reason }),
+    });
+    this.#servers.add(server);
+    server.on('close', () => this.#servers.delete(server));
+    this.#installSignalHandlers(settings.drain.signals);
+    return server;
+  }
+
+  /** The inbound policies as connect/express middleware (mount it first). */
+  middleware(): ConnectMiddleware {
+    return connectMiddleware(this.#inboundEnv);
+  }
+
+  /** The inbound policies as a Fastify plugin: `fastify.register(mesh.fastifyPlugin())`. */
+  fastifyPlugin() {
+    return fastifyPlugin(this.#inboundEnv);
+  }
+
+  /** The context of the inbound request being handled (deadline, peer identity), if any. */
+  context(): RequestContext | undefined {
+    return currentContext();
+  }
+
+  /** True while the mesh serves: false before start completes, while draining, and after close. */
+  get ready(): boolean {
+    return this.#inboundEnv.ready;
+  }
+
+  /** This workload's SPIFFE ID (from its certificate), when identity.tls is set. */
+  get identity(): string | undefined {
+    return this.#tls?.current.id.uri;
+  }
+
+  #installSignalHandlers(signals: readonly NodeJS.Signals[]): void {
+    if (this.#signals || signals.length === 0) return;
+    this.#signals = signals.map((signal) => {
+      const listener = () => {
+        this.logger.info({ signal }, 'draining before exit');
+        void this.close().finally(() => {
+          this.#removeSignalHandlers();
+          // Our listener replaced Node's default action; once drained, let the signal do what it
+          // would have done (exit), unless the application listens to it too.
+          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        });
+      };
+      process.once(signal, listener);
+      return { signal, listener };
+    });
+  }
+
+  #removeSignalHandlers(): void {
+    for (const { signal, listener } of this.#signals ?? []) process.removeListener(signal, listener);
+  }
+
+  /**
+   * Drains the servers made by createServer: readiness goes false, then (after
+   * inbound.drain.delay) listeners stop accepting, idle connections close, and requests in
+   * progress finish within inbound.drain.timeout. close() does this first.
+   */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    const { delayMs, timeoutMs } = this.#snapshot.inbound.drain;
+    if (this.#servers.size === 0) return;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    await Promise.all([...this.#servers].map((server) => server.drain(timeoutMs)));
   }
 
   /** @internal starts discovery for every known service and builds the clients. */
@@ -279,8 +429,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
       runtime.health?.close();
       runtime.health = undefined;
       if (settings.healthCheck) {
+        const connector = this.#connectorFor(settings);
         const poolSettings = {
-          protocol: settings.protocol,
+          ...(connector ? { connector } : {}),
+          protocol: connector ? ('https' as const) : settings.protocol,
           maxPerEndpoint: settings.connections.maxPerEndpoint,
           connectTimeoutMs: settings.connections.connectTimeoutMs,
           keepAliveTimeoutMs: settings.connections.keepAliveTimeoutMs,
@@ -302,8 +454,25 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return clients;
   }
 
+  /** The mTLS connector for a service, shared by every snapshot that expects the same identity. */
+  #connectorFor(settings: ServiceSettings): { key: string; connect: Connector } | undefined {
+    const tls = this.#tls;
+    const trustDomain = this.#snapshot.identity?.trustDomain;
+    if (!settings.mtls || !tls || !trustDomain) return undefined;
+    const key = `${settings.mtls.identity}|${settings.connections.connectTimeoutMs}`;
+    let connect = this.#connectors.get(key);
+    if (!connect) {
+      connect = meshConnector(tls, settings.mtls.identity, trustDomain, settings.connections.connectTimeoutMs);
+      this.#connectors.set(key, connect);
+    }
+    return { key, connect };
+  }
+
   #client(name: string, runtime: ServiceRuntime, snapshot: ConfigSnapshot): ServiceClient {
-    return new ServiceClient(this.#settings(name, snapshot), {
+    const settings = this.#settings(name, snapshot);
+    const connector = this.#connectorFor(settings);
+    return new ServiceClient(settings, {
+      ...(connector ? { connector } : {}),
       endpoints: runtime.endpoints,
       budget: runtime.budget,
       pools: this.#pools,
@@ -383,10 +552,26 @@ export class Mesh extends EventEmitter<MeshEvents> {
         this.#runtimes.delete(name);
       }
       for (const name of names) this.#runtime(name, this.#settings(name, snapshot));
-      // The swap: two assignments, no await between them.
-      const clients = this.#buildClients(snapshot);
+      if (JSON.stringify(snapshot.identity) !== JSON.stringify(this.#snapshot.identity)) {
+        // New TLS files or trust domain: load them first; a failure rejects the whole reload.
+        const tls = snapshot.identity?.tls
+          ? await TlsSource.load(snapshot.identity.tls, snapshot.identity.trustDomain, this.logger).catch((error: Error) => {
+              this.emit('reload', { ok: false, source, error });
+              throw error;
+            })
+          : undefined;
+        this.#tls?.close();
+        this.#tls = tls;
+        this.#watchTls(tls);
+        this.#connectors.clear();
+      }
+      // The swap: assignments only, no await between them.
+      const previousSnapshot = this.#snapshot;
       this.#snapshot = snapshot;
+      const clients = this.#buildClients(snapshot);
       this.#clients = clients;
+      this.#inbound = this.#buildInbound(snapshot, this.#inbound);
+      void previousSnapshot;
       this.logger.info({ source }, 'config reloaded');
       this.emit('reload', { ok: true, source });
     };
@@ -424,8 +609,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
    */
   close(options: { force?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {
+      // Inbound first: requests in progress may still call out, so the client closes after them.
+      await this.drain();
       this.#closed = true;
+      this.#removeSignalHandlers();
       this.#watch?.close();
+      this.#tls?.close();
       for (const runtime of this.#runtimes.values()) {
         runtime.unwatch?.();
         runtime.health?.close();
@@ -478,7 +667,10 @@ export async function createMesh(options: MeshOptions): Promise<Mesh> {
   const snapshot = await loadConfig(options.config, registries);
   // Services a file source learns later get their runtime on first use (Mesh.#clientFor).
   const discovery = createDiscovery(snapshot, registries, clock, logger, () => {});
-  const mesh = new Mesh(options, registries, snapshot, discovery, logger);
+  const tls = snapshot.identity?.tls
+    ? await TlsSource.load(snapshot.identity.tls, snapshot.identity.trustDomain, logger, options.watch !== false)
+    : undefined;
+  const mesh = new Mesh(options, registries, snapshot, discovery, logger, tls);
   try {
     await mesh.start();
   } catch (err) {

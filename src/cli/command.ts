@@ -6,6 +6,8 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** True when stdout is a terminal (live progress lines are drawn only then). */
+  readonly isTTY?: boolean;
 }
 
 /** One `inmesh <name>` subcommand. */

@@ -4,6 +4,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './command.js';
+import { caCommand } from './ca.js';
+import { demoCommand } from './demo.js';
 import { validateCommand } from './validate.js';
 
 /**
@@ -11,10 +13,10 @@ import { validateCommand } from './validate.js';
  * and list it here; `--help` lists it in this order.
  */
 export const commands: Readonly<Record<string, Command>> = {
+  demo: demoCommand,
   validate: validateCommand,
-  // demo: demoCommand,        (run a local mesh with upstreams and a load generator)
+  ca: caCommand,
   // gateway: gatewayCommand,  (run the edge gateway from a config file)
-  // ca: caCommand,            (issue development certificates)
 };
 
 /** The version in package.json, found by walking up from this file (src/cli or dist). */
@@ -52,6 +54,7 @@ Options:
 const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
 };
 
 /** Runs `inmesh` with `argv` (the arguments after the program name); resolves to the exit code. */

@@ -1,8 +1,9 @@
 // config: the validated config compiled to an immutable snapshot: every default resolved
 // (route ?? service ?? `defaults:` ?? DEFAULTS), durations in ms, nothing left to look up on the
 // request path. A reload builds a new snapshot and swaps it whole.
+import { dirname, resolve } from 'node:path';
 import { DEFAULTS } from './defaults.js';
-import type { ParsedConfig, ParsedRetries, ParsedRoute, ParsedService } from './schema.js';
+import type { ParsedConfig, ParsedInbound, ParsedRetries, ParsedRoute, ParsedService } from './schema.js';
 import { parseDuration, parseSize } from './units.js';
 
 const ms = parseDuration;
@@ -100,6 +101,37 @@ export interface ServiceSettings {
   readonly subsets: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** Declared routes, then a catch-all to every endpoint. Never empty. */
   readonly routes: readonly RouteSettings[];
+  /** Set when calls to the service use mTLS: the SPIFFE ID its servers must present. */
+  readonly mtls: { readonly identity: string } | undefined;
+}
+
+export interface IdentitySettings {
+  readonly trustDomain: string;
+  /** Absolute paths of this workload's TLS files. */
+  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string } | undefined;
+  readonly serviceIdentity: string;
+}
+
+/** An authorization policy (security/authorization.ts evaluates it). */
+export interface AuthorizationRule {
+  readonly name: string;
+  readonly action: 'allow' | 'deny';
+  readonly from?: readonly string[];
+  readonly methods?: readonly string[];
+  readonly paths?: readonly string[];
+  /** Lower-case names. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly dryRun: boolean;
+}
+
+export interface InboundSettings {
+  readonly mtls: 'strict' | 'permissive' | 'off';
+  readonly authorization: readonly AuthorizationRule[];
+  readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number } | undefined;
+  readonly concurrencyLimit: number | undefined;
+  readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly keepAliveMs: number };
+  readonly drain: { readonly timeoutMs: number; readonly delayMs: number; readonly signals: readonly NodeJS.Signals[] };
+  readonly healthPaths: boolean;
 }
 
 export interface DiscoverySettings {
@@ -110,6 +142,8 @@ export interface DiscoverySettings {
 /** The immutable compiled config. */
 export interface ConfigSnapshot {
   readonly service: string | undefined;
+  readonly identity: IdentitySettings | undefined;
+  readonly inbound: InboundSettings;
   readonly discovery: readonly DiscoverySettings[];
   readonly outbound: { readonly passthrough: boolean; readonly replayBodyLimit: number };
   readonly services: ReadonlyMap<string, ServiceSettings>;
@@ -170,7 +204,7 @@ function stringMatches(record: Record<string, unknown> | undefined, lowerKeys: b
   return out;
 }
 
-function compileService(name: string, service: ParsedService | undefined, defaults: Policy): ServiceSettings {
+function compileService(name: string, service: ParsedService | undefined, defaults: Policy, identity: IdentitySettings | undefined): ServiceSettings {
   const pick = <K extends keyof Policy>(key: K): Policy[K] => (service?.[key] ?? defaults[key]) as Policy[K];
   const serviceRetries = retries(service?.retries, retries(defaults.retries, undefined));
   const budget = merge(service?.retries?.budget, defaults.retries?.budget) || undefined;
@@ -254,17 +288,75 @@ function compileService(name: string, service: ParsedService | undefined, defaul
     },
     subsets: new Map(Object.entries(service?.subsets ?? {})),
     routes: Object.freeze(routes),
+    mtls:
+      identity?.tls && service?.mtls !== false
+        ? {
+            identity:
+              service?.identity ??
+              identity.serviceIdentity.replaceAll('{trustDomain}', identity.trustDomain).replaceAll('{service}', name),
+          }
+        : undefined,
   });
+}
+
+function compileIdentity(config: ParsedConfig, baseDir: string): IdentitySettings | undefined {
+  const identity = config.identity;
+  if (!identity) return undefined;
+  return {
+    trustDomain: identity.trustDomain,
+    tls: identity.tls
+      ? { ca: resolve(baseDir, identity.tls.ca), cert: resolve(baseDir, identity.tls.cert), key: resolve(baseDir, identity.tls.key) }
+      : undefined,
+    serviceIdentity: identity.serviceIdentity ?? DEFAULTS.identity.serviceIdentity,
+  };
+}
+
+function compileInbound(inbound: ParsedInbound | undefined, identity: IdentitySettings | undefined): InboundSettings {
+  return {
+    mtls: inbound?.mtls ?? (identity?.tls ? 'strict' : 'off'),
+    authorization: (inbound?.authorization ?? []).map((policy, index) => ({
+      name: policy.name ?? `policy-${index}`,
+      action: policy.action ?? 'allow',
+      ...(policy.from ? { from: policy.from } : {}),
+      ...(policy.methods ? { methods: policy.methods } : {}),
+      ...(policy.paths ? { paths: policy.paths } : {}),
+      ...(policy.headers ? { headers: Object.fromEntries(Object.entries(policy.headers).map(([k, v]) => [k.toLowerCase(), v])) } : {}),
+      dryRun: policy.dryRun ?? false,
+    })),
+    rateLimit: inbound?.rateLimit
+      ? {
+          requestsPerSecond: inbound.rateLimit.requestsPerSecond,
+          burst: inbound.rateLimit.burst ?? Math.max(1, Math.ceil(inbound.rateLimit.requestsPerSecond)),
+        }
+      : undefined,
+    concurrencyLimit: inbound?.concurrencyLimit,
+    timeouts: {
+      headersMs: inbound?.timeouts?.headers ?? ms(DEFAULTS.inbound.headersTimeout),
+      requestMs: inbound?.timeouts?.request ?? ms(DEFAULTS.inbound.requestTimeout),
+      keepAliveMs: inbound?.timeouts?.keepAlive ?? ms(DEFAULTS.inbound.keepAliveTimeout),
+    },
+    drain: {
+      timeoutMs: inbound?.drain?.timeout ?? ms(DEFAULTS.inbound.drainTimeout),
+      delayMs: inbound?.drain?.delay ?? ms(DEFAULTS.inbound.drainDelay),
+      signals: (inbound?.drain?.signals ?? DEFAULTS.inbound.drainSignals) as readonly NodeJS.Signals[],
+    },
+    healthPaths: inbound?.healthPaths ?? DEFAULTS.inbound.healthPaths,
+  };
 }
 
 /** Compiles a validated config. */
 export function compileConfig(config: ParsedConfig, source?: string): ConfigSnapshot {
   const defaults: Policy = config.defaults ?? {};
+  const identity = compileIdentity(config, source ? dirname(source) : process.cwd());
   const services = new Map<string, ServiceSettings>();
-  for (const [name, service] of Object.entries(config.services ?? {})) services.set(name, compileService(name, service, defaults));
+  for (const [name, service] of Object.entries(config.services ?? {})) {
+    services.set(name, compileService(name, service, defaults, identity));
+  }
   const cache = new Map<string, ServiceSettings>();
   return Object.freeze({
     service: config.service,
+    identity,
+    inbound: compileInbound(config.inbound, identity),
     discovery: (config.discovery ?? []).map((entry) => {
       const [kind, options] = Object.entries(entry)[0] as [string, unknown];
       return { kind, options };
@@ -276,7 +368,7 @@ export function compileConfig(config: ParsedConfig, source?: string): ConfigSnap
     services,
     defaultsFor(name: string) {
       let settings = cache.get(name);
-      if (!settings) cache.set(name, (settings = compileService(name, undefined, defaults)));
+      if (!settings) cache.set(name, (settings = compileService(name, undefined, defaults, identity)));
       return settings;
     },
     source,

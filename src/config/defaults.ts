@@ -84,4 +84,22 @@ export const DEFAULTS = {
     /** Editors and ConfigMap updates write a file in several steps; wait for them to settle. */
     debounce: '100ms',
   },
+  identity: {
+    /** The SPIFFE ID a service's servers must present, unless the service names its own. */
+    serviceIdentity: 'spiffe://{trustDomain}/sa/{service}',
+  },
+  inbound: {
+    /** Envoy's edge guidance; Node's own headers timeout is 60 s, an open door to slow-loris. */
+    headersTimeout: '5s',
+    /** Whole request, body included. */
+    requestTimeout: '30s',
+    /** Node's server keep-alive default; clients close first (ours use 4 s). */
+    keepAliveTimeout: '5s',
+    /** Below Kubernetes' 30 s grace period, leaving time to exit. */
+    drainTimeout: '20s',
+    /** Time readiness is false before the listener closes (load balancers notice first). */
+    drainDelay: '0s',
+    drainSignals: ['SIGTERM'] as const,
+    healthPaths: true,
+  },
 } as const;

@@ -129,6 +129,11 @@ const labels = described(labelMap, 'Labels of the endpoint (version, zone, ...),
 const hostPort = v.pipe(
   v.string(),
   v.regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):\d{1,5}$/, (issue) => `expected host:port (e.g. 127.0.0.1:9001), got ${issue.received}`),
+  // The pattern admits 0 and 99999; the port must be a real one, or parsing fails later, uncoded.
+  v.check((text) => {
+    const port = Number(text.slice(text.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65535;
+  }, (issue) => `the port must be from 1 to 65535, got ${issue.received}`),
 );
 
 /** One endpoint: `host:port`, or an object with labels and a weight. */
@@ -524,8 +529,17 @@ export const defaultsSchema = described(
   'Policies every service inherits unless it sets its own (route, then service, then these, then the built-in defaults).',
 );
 
+const spiffeIdString = v.pipe(
+  v.string(),
+  v.regex(/^spiffe:\/\/[^/]+/, (issue) => `expected a SPIFFE ID such as spiffe://example.org/sa/payments, got ${issue.received}`),
+);
+
 export const serviceSchema = strict({
   ...policyEntries,
+  mtls: v.optional(bool('Call this service over mTLS, checking its SPIFFE ID (default: true when identity.tls is set).')),
+  identity: v.optional(
+    described(spiffeIdString, "SPIFFE ID the service's servers must present; default: identity.serviceIdentity with {service} filled in."),
+  ),
   protocol: v.optional(oneOf(['http', 'https'], 'Protocol to the endpoints.', 'http')),
   subsets: v.optional(
     described(v.record(v.string(), labelMap), 'Named label selectors, e.g. v2: { version: v2 }; routes send to them by name.'),
@@ -546,6 +560,93 @@ export const outboundSchema = described(
   'Requests this process sends.',
 );
 
+const filePath = (description: string) => described(v.pipe(v.string(), v.minLength(1, 'expected a file path')), description);
+
+export const identitySchema = described(
+  strict({
+    trustDomain: described(
+      v.pipe(v.string(), v.regex(/^[a-z0-9._-]+$/, (issue) => `expected a trust domain (lower-case letters, digits, . - _), got ${issue.received}`)),
+      'SPIFFE trust domain of the mesh, e.g. example.org.',
+    ),
+    tls: v.optional(
+      described(
+        strict({
+          ca: filePath('PEM bundle of the mesh CA(s) that sign peers (relative to this file).'),
+          cert: filePath("PEM certificate of this workload: an X509-SVID of the trust domain."),
+          key: filePath('PEM private key of the certificate.'),
+        }),
+        'This workload\'s TLS material; the files are watched and rotate without a restart (`inmesh ca` makes development ones).',
+      ),
+    ),
+    serviceIdentity: v.optional(
+      described(
+        v.pipe(v.string(), v.includes('{service}', 'the template must contain {service}')),
+        'Template of the SPIFFE ID a service presents; {trustDomain} and {service} are filled in.',
+        DEFAULTS.identity.serviceIdentity,
+      ),
+    ),
+  }),
+  'Who this workload is, and how peers prove who they are (mTLS with SPIFFE IDs).',
+);
+
+export const authorizationPolicySchema = strict({
+  name: v.optional(described(v.string(), 'Name used in logs and metrics; default: its index.')),
+  action: v.optional(oneOf(['allow', 'deny'], 'ALLOW or DENY what matches; DENY wins.', 'allow')),
+  from: v.optional(
+    described(
+      v.array(v.string()),
+      'Peer SPIFFE IDs: exact, prefix ending in *, or "*" (any authenticated peer). Omitted: any peer, even plaintext.',
+    ),
+  ),
+  methods: v.optional(described(v.array(v.pipe(v.string(), v.toUpperCase())), 'HTTP methods.')),
+  paths: v.optional(described(v.array(v.pipe(v.string(), v.regex(/^(\/|\*)/, 'paths start with / (or are *)'))), 'Paths (normalised): exact, prefix ending in *, or *.')),
+  headers: v.optional(described(v.record(v.string(), v.string()), 'Header values: exact, or * for present.')),
+  dryRun: v.optional(bool('Log and count what this policy would deny, without denying.', false)),
+});
+
+export const inboundSchema = described(
+  strict({
+    mtls: v.optional(
+      oneOf(
+        ['strict', 'permissive', 'off'],
+        'strict: mTLS only; permissive: mTLS and plaintext on one port; off: plaintext. Default: strict when identity.tls is set, else off.',
+      ),
+    ),
+    authorization: v.optional(
+      described(v.array(authorizationPolicySchema), 'Authorization policies (Istio semantics: DENY wins; once an ALLOW exists, the rest is denied).'),
+    ),
+    rateLimit: v.optional(
+      strict({
+        requestsPerSecond: number('Requests admitted per second (token bucket).', 0.001, 1_000_000),
+        burst: v.optional(integer('Largest burst; default: one second of requests.', 1, 10_000_000)),
+      }),
+    ),
+    concurrencyLimit: v.optional(integer('Most requests in progress; more are shed with 503 + Retry-After.', 1, 10_000_000)),
+    timeouts: v.optional(
+      strict({
+        headers: v.optional(duration('Time to receive request headers.', DEFAULTS.inbound.headersTimeout)),
+        request: v.optional(duration('Time to receive the whole request.', DEFAULTS.inbound.requestTimeout)),
+        keepAlive: v.optional(duration('Idle time before a keep-alive connection is closed.', DEFAULTS.inbound.keepAliveTimeout)),
+      }),
+    ),
+    drain: v.optional(
+      strict({
+        timeout: v.optional(duration('Longest wait for requests in progress when draining.', DEFAULTS.inbound.drainTimeout)),
+        delay: v.optional(duration('Readiness is false this long before the listener closes.', DEFAULTS.inbound.drainDelay)),
+        signals: v.optional(
+          described(
+            v.array(v.picklist(['SIGTERM', 'SIGINT', 'SIGHUP'])),
+            'Signals that drain the servers and close the mesh ([] to handle none).',
+            DEFAULTS.inbound.drainSignals,
+          ),
+        ),
+      }),
+    ),
+    healthPaths: v.optional(bool('Answer /healthz and /readyz on the service port.', DEFAULTS.inbound.healthPaths)),
+  }),
+  'Requests this service receives (mesh.createServer, mesh.middleware, the Fastify plugin).',
+);
+
 /**
  * The root schema. Discovery entries and balancer options are checked a second time against the
  * registered resolvers and balancers (validate.ts), so custom ones are validated like built-ins.
@@ -559,7 +660,9 @@ export const configSchema = strict({
       'Discovery sources, in order: the first that knows a service serves it. Each is { static | file | dns: options }.',
     ),
   ),
+  identity: v.optional(identitySchema),
   outbound: v.optional(outboundSchema),
+  inbound: v.optional(inboundSchema),
   defaults: v.optional(defaultsSchema),
   services: v.optional(described(v.record(serviceName, serviceSchema), 'Policies per service, by logical name (the URL host).')),
 });
@@ -572,3 +675,5 @@ export type ParsedService = v.InferOutput<typeof serviceSchema>;
 export type ParsedRoute = v.InferOutput<typeof routeSchema>;
 export type ParsedRetries = v.InferOutput<typeof retriesSchema>;
 export type ParsedEndpoint = v.InferOutput<typeof endpointSchema>;
+export type ParsedInbound = v.InferOutput<typeof inboundSchema>;
+export type ParsedAuthorizationPolicy = v.InferOutput<typeof authorizationPolicySchema>;

@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import type { BalancerFactory } from '../balancer/balancer.js';
 import type { ResolverFactory } from '../discovery/resolver.js';
+import { parseSpiffeId } from '../security/spiffe.js';
 import type { Registry } from '../util/registry.js';
 import { formatPath, issuesToProblems, type PathKey, type RawProblem } from './problems.js';
 import { commonBalancerOptions, configSchema, type ParsedConfig, type ParsedRetries, type ParsedService, strict } from './schema.js';
@@ -86,7 +87,14 @@ export function validateConfig(value: unknown, registries: ConfigRegistries): Va
     const path: PathKey[] = ['services', name];
     checkService(service, path, problems);
     services[name] = { ...service, loadBalancer: checkBalancer(service.loadBalancer, [...path, 'loadBalancer']) } as ParsedService;
+    if (service.mtls === true && !config.identity?.tls) {
+      problems.push({ path: [...path, 'mtls'], message: 'mTLS needs this workload\'s certificate: set identity.tls' });
+    }
+    if (service.identity !== undefined && !parseSpiffeId(service.identity)) {
+      problems.push({ path: [...path, 'identity'], message: `${JSON.stringify(service.identity)} is not a valid SPIFFE ID` });
+    }
   }
+  checkIdentity(config, problems);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -98,6 +106,26 @@ export function validateConfig(value: unknown, registries: ConfigRegistries): Va
       ...(config.services ? { services } : {}),
     } as ParsedConfig,
   };
+}
+
+function checkIdentity(config: ParsedConfig, problems: RawProblem[]): void {
+  const mode = config.inbound?.mtls;
+  if ((mode === 'strict' || mode === 'permissive') && !config.identity?.tls) {
+    problems.push({ path: ['inbound', 'mtls'], message: `mtls: ${mode} needs this workload's certificate: set identity.tls` });
+  }
+  (config.inbound?.authorization ?? []).forEach((policy, index) => {
+    (policy.from ?? []).forEach((from, i) => {
+      const id = from.endsWith('*') ? from.slice(0, -1) : from;
+      if (from !== '*' && !id.startsWith('spiffe://')) {
+        problems.push({
+          path: ['inbound', 'authorization', index, 'from', i],
+          message: `expected a SPIFFE ID (spiffe://...), a prefix ending in *, or *; got ${JSON.stringify(from)}`,
+        });
+      } else if (from !== '*' && !from.endsWith('*') && !parseSpiffeId(from)) {
+        problems.push({ path: ['inbound', 'authorization', index, 'from', i], message: `${JSON.stringify(from)} is not a valid SPIFFE ID` });
+      }
+    });
+  });
 }
 
 function checkRegex(source: string, path: PathKey[], problems: RawProblem[]): void {

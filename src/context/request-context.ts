@@ -1,7 +1,8 @@
 // context: what an inbound request carries into the outbound calls made while handling it
 // (deadline, caller identity, trace context), through AsyncLocalStorage. Because the mesh lives
 // in the process, this needs no help from the application, which a sidecar cannot offer.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import type { EventEmitter } from 'node:events';
 
 export interface RequestContext {
   /** Clock time (monotonic ms, see util/clock) by which the whole request must finish. */
@@ -22,4 +23,45 @@ export function currentContext(): RequestContext | undefined {
 /** Runs `fn` with `context` as the current request context. */
 export function runWithContext<T>(context: RequestContext, fn: () => T): T {
   return storage.run(context, fn);
+}
+
+type Listener = (...args: unknown[]) => void;
+const ADD_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
+const REMOVE_METHODS = ['off', 'removeListener'] as const;
+const kBound = Symbol('inmesh.boundListeners');
+
+/**
+ * Makes listeners added to `emitter` from now on run in the current async context.
+ *
+ * An EventEmitter calls its listeners in the context of whoever emits, and a request's 'data'
+ * and 'end' are emitted by the socket, which predates the request's context: a body parser's
+ * callback (and every outbound call made after it) would lose the deadline and peer. So the
+ * request and response emitters bind each listener to the context it was added in, as
+ * OpenTelemetry's context.bind does; removal still works with the original function.
+ */
+export function bindEmitterToContext(emitter: EventEmitter): void {
+  const target = emitter as unknown as Record<string, (event: string | symbol, listener: Listener) => unknown> & {
+    [kBound]?: WeakMap<Listener, Listener>;
+  };
+  if (target[kBound]) return;
+  const bound = new WeakMap<Listener, Listener>();
+  target[kBound] = bound;
+  for (const method of ADD_METHODS) {
+    const original = target[method] as (event: string | symbol, listener: Listener) => unknown;
+    target[method] = function (this: unknown, event, listener) {
+      if (typeof listener !== 'function') return original.call(this, event, listener);
+      let wrapped = bound.get(listener);
+      if (!wrapped) {
+        wrapped = AsyncResource.bind(listener);
+        bound.set(listener, wrapped);
+      }
+      return original.call(this, event, wrapped);
+    };
+  }
+  for (const method of REMOVE_METHODS) {
+    const original = target[method] as (event: string | symbol, listener: Listener) => unknown;
+    target[method] = function (this: unknown, event, listener) {
+      return original.call(this, event, bound.get(listener) ?? listener);
+    };
+  }
 }

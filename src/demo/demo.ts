@@ -25,7 +25,7 @@ export interface DemoOptions {
   /** Calls per second (default 800): slow enough to watch, fast enough to finish in seconds. */
   readonly rate?: number;
   /** Where to write (default stdout). */
-  readonly out?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly out?: { write(text: string): unknown; readonly isTTY?: boolean };
 }
 
 export interface DemoResult {

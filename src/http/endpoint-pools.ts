@@ -2,14 +2,15 @@
 // on first use and closed gracefully (in-flight requests finish) when discovery drops the endpoint.
 import { Pool } from 'undici';
 import type { Endpoint } from '../discovery/endpoint.js';
+import type { Connector } from './tls-connector.js';
 
 export interface PoolSettings {
   readonly protocol: 'http' | 'https';
   readonly maxPerEndpoint: number;
   readonly connectTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
-  /** TLS options for https endpoints (servername, ca, mTLS material). */
-  readonly tls?: Record<string, unknown>;
+  /** A custom connector (mTLS), with a key naming what it checks: pools differ by it. */
+  readonly connector?: { readonly key: string; readonly connect: Connector };
 }
 
 export class EndpointPools {
@@ -18,13 +19,14 @@ export class EndpointPools {
 
   /** The pool for `endpoint`, created with `settings` on first use. */
   get(endpoint: Endpoint, settings: PoolSettings): Pool {
-    const key = `${settings.protocol}://${endpoint.id}`;
+    const origin = `${settings.protocol}://${endpoint.id}`;
+    const key = settings.connector ? `${origin}#${settings.connector.key}` : origin;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
-      pool = new Pool(key, {
+      pool = new Pool(origin, {
         connections: settings.maxPerEndpoint,
         keepAliveTimeout: settings.keepAliveTimeoutMs,
-        connect: { timeout: settings.connectTimeoutMs, ...(settings.tls ?? {}) },
+        connect: settings.connector ? settings.connector.connect : { timeout: settings.connectTimeoutMs },
       });
       // Connection errors reach the request's handler; the pool's own event needs no listener,
       // but an 'error' event without one would crash the process.
@@ -36,15 +38,12 @@ export class EndpointPools {
 
   /** Closes the pools of endpoints that left; requests in flight on them finish first. */
   release(endpoints: readonly Endpoint[]): void {
-    for (const endpoint of endpoints) {
-      for (const protocol of ['http', 'https']) {
-        const key = `${protocol}://${endpoint.id}`;
-        const pool = this.#pools.get(key);
-        if (pool) {
-          this.#pools.delete(key);
-          pool.close().catch(() => {});
-        }
-      }
+    const ids = new Set(endpoints.map((e) => e.id));
+    for (const [key, pool] of this.#pools) {
+      const id = key.slice(key.indexOf('://') + 3).split('#')[0] as string;
+      if (!ids.has(id)) continue;
+      this.#pools.delete(key);
+      pool.close().catch(() => {});
     }
   }
 

@@ -9,7 +9,7 @@ import { compileMatch } from '../routing/route-matcher.js';
 import { weightedPicker } from '../routing/weighted.js';
 import type { Clock, Random } from '../util/clock.js';
 import { CallState, kCall, type MeshDispatchOptions } from './call.js';
-import type { EndpointPools } from './endpoint-pools.js';
+import type { EndpointPools, PoolSettings } from './endpoint-pools.js';
 import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js';
 import { balanceStage } from './stages/balance.js';
 import { deadlineStage } from './stages/deadline.js';
@@ -28,8 +28,8 @@ export interface ServiceClientDeps {
   readonly random: Random;
   readonly replayBodyLimit: number;
   readonly mirror: MirrorDispatch;
-  /** TLS options for the service's pools (mTLS), when the service uses https. */
-  readonly tls?: Record<string, unknown>;
+  /** The mTLS connector for the service's pools, when calls to it use mTLS. */
+  readonly connector?: PoolSettings['connector'];
 }
 
 function retryPolicy(settings: RetrySettings, budget: RetryBudget): RetryPolicy | undefined {
@@ -98,11 +98,11 @@ export class ServiceClient {
       transport(
         deps.pools,
         {
-          protocol: settings.protocol,
+          protocol: deps.connector ? 'https' : settings.protocol,
           maxPerEndpoint: settings.connections.maxPerEndpoint,
           connectTimeoutMs: settings.connections.connectTimeoutMs,
           keepAliveTimeoutMs: settings.connections.keepAliveTimeoutMs,
-          ...(deps.tls ? { tls: deps.tls } : {}),
+          ...(deps.connector ? { connector: deps.connector } : {}),
         },
         clock,
       ),
