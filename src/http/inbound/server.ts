@@ -98,10 +98,15 @@ export function createInboundServer(handler: Handler, options: InboundServerOpti
 
   for (const server of [plain, secure]) {
     server?.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      // A malformed request: answer 400 when the socket can still take it, never crash.
-      if (socket.writable && err.code !== 'ECONNRESET') {
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      } else socket.destroy();
+      // A malformed request: answer when the socket can still take it, never crash.
+      if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
   }
 
@@ -138,6 +143,12 @@ export function createInboundServer(handler: Handler, options: InboundServerOpti
         socket.resume();
       });
       socket.on('error', () => socket.destroy());
+    });
+    // Node's HTTP servers start tracking connections (for headersTimeout, requestTimeout and
+    // closeIdleConnections) on 'listening'; these two never listen themselves.
+    server.on('listening', () => {
+      plain.emit('listening');
+      secure.emit('listening');
     });
   } else {
     httpServer = (secure ?? plain) as HttpServer;
