@@ -3,16 +3,21 @@
 // thousand calls through a mesh client, and along the way applies a 90/10 split and a header
 // canary (by rewriting the config file: a hot reload), kills one instance and makes another
 // fail. It ends with a table showing that every call was kept alive.
+//
+// Every instance is served by `mesh.createServer`, with mTLS between caller and instances:
+// certificates are made at start by the dev CA (`inmesh ca`), and an authorization policy lets
+// only the checkout identity charge; one call from another identity shows a denial.
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
+import type { MeshServer } from '../http/inbound/server.js';
 import { createMesh, type Mesh } from '../mesh.js';
+import { createCa, issueSvid } from '../security/dev-ca.js';
 import type { CallEvent } from '../telemetry/call-events.js';
 import type { Logger } from '../util/logger.js';
 import { formatTable, percentile } from './table.js';
@@ -33,6 +38,10 @@ export interface DemoResult {
   readonly failed: number;
   readonly rows: readonly DemoRow[];
   readonly events: readonly string[];
+  /** Calls each payments instance received, by the caller's SPIFFE ID. */
+  readonly peers: Readonly<Record<string, number>>;
+  /** The call made from an identity the policy does not allow. */
+  readonly denied: { readonly from: string; readonly status: number; readonly code: string | undefined };
 }
 
 export interface DemoRow {
@@ -48,18 +57,48 @@ export interface DemoRow {
 
 type Mode = 'ok' | 'fail';
 
+const TRUST_DOMAIN = 'demo.inmesh';
+const CHECKOUT = `spiffe://${TRUST_DOMAIN}/sa/checkout`;
+const PAYMENTS = `spiffe://${TRUST_DOMAIN}/sa/payments`;
+const REPORTING = `spiffe://${TRUST_DOMAIN}/sa/reporting`;
+
 interface Instance {
   readonly name: string;
   readonly version: string;
   mode: Mode;
-  server: Server;
+  mesh: Mesh;
+  server: MeshServer;
   port: number;
-  readonly sockets: Set<Socket>;
+  /** Peer identities the instance saw, with counts. */
+  readonly peers: Map<string, number>;
+}
+
+interface Pki {
+  readonly dir: string;
+  tls(name: string): { ca: string; cert: string; key: string };
+}
+
+/** A development CA and a certificate per workload, written where the configs point. */
+async function makePki(dir: string): Promise<Pki> {
+  const ca = await createCa({ trustDomain: TRUST_DOMAIN });
+  await writeFile(join(dir, 'ca.pem'), ca.cert);
+  for (const [name, id] of [
+    ['checkout', CHECKOUT],
+    ['payments', PAYMENTS],
+    ['reporting', REPORTING],
+  ] as const) {
+    const svid = await issueSvid({ ca, id });
+    await writeFile(join(dir, `${name}.key`), svid.key, { mode: 0o600 });
+    await writeFile(join(dir, `${name}.pem`), svid.cert);
+  }
+  return { dir, tls: (name) => ({ ca: join(dir, 'ca.pem'), cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) }) };
 }
 
 async function listen(instance: Instance, port: number): Promise<void> {
-  const server = createServer((req, res) => {
+  const server = instance.mesh.createServer((req, res) => {
     req.resume();
+    const peer = instance.mesh.context()?.peer ?? 'plaintext';
+    instance.peers.set(peer, (instance.peers.get(peer) ?? 0) + 1);
     // A little latency, different per instance, so percentiles and peak-EWMA have work to do.
     const delay = 1 + Math.random() * (instance.version === 'v2' ? 4 : 2);
     setTimeout(() => {
@@ -72,27 +111,39 @@ async function listen(instance: Instance, port: number): Promise<void> {
       res.end(JSON.stringify({ instance: instance.name, version: instance.version }));
     }, delay);
   });
-  server.on('connection', (socket) => {
-    instance.sockets.add(socket);
-    socket.on('close', () => instance.sockets.delete(socket));
-  });
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   instance.server = server;
   instance.port = (server.address() as AddressInfo).port;
 }
 
-async function startInstance(name: string, version: string): Promise<Instance> {
-  const instance = { name, version, mode: 'ok', port: 0, sockets: new Set() } as unknown as Instance;
+async function startInstance(name: string, version: string, pki: Pki): Promise<Instance> {
+  const mesh = await createMesh({
+    logger: quiet,
+    config: {
+      service: 'payments',
+      identity: { trustDomain: TRUST_DOMAIN, tls: pki.tls('payments') },
+      inbound: {
+        mtls: 'strict',
+        // The one policy: only checkout may charge. Everything else is denied (Istio semantics).
+        authorization: [{ name: 'only-checkout-charges', from: [CHECKOUT], methods: ['POST'], paths: ['/charge'] }],
+        drain: { signals: [] },
+      },
+    },
+  });
+  const instance = { name, version, mode: 'ok', mesh, port: 0, peers: new Map() } as unknown as Instance;
   await listen(instance, 0);
   return instance;
 }
 
+/** Kills an instance's server abruptly: connections in progress are cut, new ones refused. */
 async function kill(instance: Instance): Promise<void> {
   const closed = new Promise<void>((resolve) => instance.server.close(() => resolve()));
-  for (const socket of instance.sockets) socket.destroy();
+  instance.server.httpServer.closeAllConnections();
   await closed;
 }
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function configYaml(instances: readonly Instance[], routes: string): string {
   const endpoints = instances
@@ -100,13 +151,17 @@ function configYaml(instances: readonly Instance[], routes: string): string {
     .join('\n');
   return `# Written by the inmesh demo. Edit the routes while it runs: the mesh reloads this file.
 service: checkout
+identity:
+  trustDomain: ${TRUST_DOMAIN}
+  tls: { ca: ca.pem, cert: checkout.pem, key: checkout.key }   # made by the dev CA at start
 discovery:
   - static:
       payments:
 ${endpoints}
 services:
   payments:
-    loadBalancer: peak-ewma
+    # One healthy v1 instance of three can carry the load: panic (ignore health) only below 25%.
+    loadBalancer: { policy: peak-ewma, panicThreshold: 25 }
     timeout: 2s
     retries:
       attempts: 3
@@ -147,14 +202,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     out.write(`${stamp()}  ${line}\n`);
   };
 
+  const dir = await mkdtemp(join(tmpdir(), 'inmesh-demo-'));
+  const pki = await makePki(dir);
   const instances = [
-    await startInstance('v1-a', 'v1'),
-    await startInstance('v1-b', 'v1'),
-    await startInstance('v1-c', 'v1'),
-    await startInstance('v2-a', 'v2'),
+    await startInstance('v1-a', 'v1', pki),
+    await startInstance('v1-b', 'v1', pki),
+    await startInstance('v1-c', 'v1', pki),
+    await startInstance('v2-a', 'v2', pki),
   ];
   const byPort = new Map(instances.map((i) => [`127.0.0.1:${i.port}`, i]));
-  const dir = await mkdtemp(join(tmpdir(), 'inmesh-demo-'));
   const file = join(dir, 'mesh.yaml');
   const writeConfig = async (routes: string) => {
     await writeFile(`${file}.tmp`, configYaml(instances, routes));
@@ -162,8 +218,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   };
   await writeConfig(ALL_TO_V1);
 
-  const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
   let mesh: Mesh | undefined;
+  let intruder: Mesh | undefined;
   const calls: CallEvent[] = [];
   const onCall = (message: unknown) => void calls.push(message as CallEvent);
   diagnostics.subscribe('inmesh:client:call', onCall);
@@ -171,7 +227,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     mesh = await createMesh({ config: file, logger: quiet });
     const m = mesh;
-    out.write(`inmesh demo: 4 instances of "payments" on 127.0.0.1 (v1-a, v1-b, v1-c, v2-a), config ${file}\n`);
+    out.write(
+      `inmesh demo: 4 instances of "payments" on 127.0.0.1 (v1-a, v1-b, v1-c, v2-a), mTLS in trust domain ${TRUST_DOMAIN}\n` +
+        `  caller ${CHECKOUT}, config ${file}\n`,
+    );
     log('all traffic to subset v1');
     m.on('reload', (e) => log(e.ok ? 'config reloaded: canary header -> v2, the rest split 90/10 v1/v2' : `config rejected: ${e.error?.message}`));
     m.on('ejection', (e) => {
@@ -279,6 +338,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     progress();
     if (tty) out.write('\n');
 
+    // One call from an identity the policy does not allow: mTLS proves who it is, and the
+    // authorization policy says no.
+    intruder = await createMesh({
+      logger: quiet,
+      config: {
+        identity: { trustDomain: TRUST_DOMAIN, tls: pki.tls('reporting') },
+        discovery: [{ static: { payments: instances.filter((i) => i.server.listening).map((i) => `127.0.0.1:${i.port}`) } }],
+      },
+    });
+    const deniedRes = await request('http://payments/charge', { dispatcher: intruder.dispatcher, method: 'POST', body: '{"amount":1}' });
+    const deniedBody = (await deniedRes.body.json()) as { error?: { code?: string } };
+    const denied = { from: REPORTING, status: deniedRes.statusCode, code: deniedBody.error?.code };
+    log(`${REPORTING} -> payments POST /charge: ${denied.status} ${denied.code ?? ''}`);
+
     const rows: DemoRow[] = [];
     for (const subset of ['v1', 'v2']) {
       const mine = calls.filter((c) => c.service === 'payments' && c.subset === subset);
@@ -309,16 +382,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         ]),
       )}\n`,
     );
+    const peers: Record<string, number> = {};
+    for (const instance of instances) for (const [peer, n] of instance.peers) peers[peer] = (peers[peer] ?? 0) + n;
+    out.write(`\nPeer identities seen by payments (verified from client certificates):\n`);
+    for (const [peer, n] of Object.entries(peers)) out.write(`  ${peer.padEnd(40)} ${n} calls\n`);
+    out.write(`Denied: ${denied.from} -> POST /charge answered ${denied.status} ${denied.code ?? ''} (policy only-checkout-charges)\n`);
     out.write(
       failed === 0
         ? `\nEvery one of ${total} calls succeeded: retries, outlier ejection and the circuit breakers hid a dead instance and a failing one.\n`
         : `\n${failed} of ${total} calls failed.\n`,
     );
-    return { requests: total, failed, rows, events };
+    return { requests: total, failed, rows, events, peers, denied };
   } finally {
     diagnostics.unsubscribe('inmesh:client:call', onCall);
     await mesh?.close();
-    for (const instance of instances) if (instance.server.listening) await kill(instance);
+    await intruder?.close();
+    for (const instance of instances) await instance.mesh.close({ force: true });
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -25,6 +25,10 @@ describe('demo', () => {
     expect(result.rows.reduce((n, r) => n + r.ejections, 0)).toBeGreaterThan(0);
     expect(result.events.some((e) => e.includes('config reloaded'))).toBe(true);
     expect(text).toContain('Every one of 1500 calls succeeded');
+    // mTLS: payments saw only the checkout identity; the one call from another identity was denied.
+    expect(Object.keys(result.peers)).toEqual(['spiffe://demo.inmesh/sa/checkout']);
+    expect(result.denied).toEqual({ from: 'spiffe://demo.inmesh/sa/reporting', status: 403, code: 'ERR_AUTHZ_DENIED' });
+    expect(text).toContain('Peer identities seen by payments');
     expect(text).toMatch(/service\s+subset\s+requests\s+success/);
   });
 });
