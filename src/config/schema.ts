@@ -126,14 +126,14 @@ const labels = described(labelMap, 'Labels of the endpoint (version, zone, ...),
 // ---------------------------------------------------------------------------------------------
 // discovery
 
+// The port part admits 1-65535 only: 0 or 99999 would pass a plain \d{1,5} and fail later, uncoded.
+const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
 const hostPort = v.pipe(
   v.string(),
-  v.regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):\d{1,5}$/, (issue) => `expected host:port (e.g. 127.0.0.1:9001), got ${issue.received}`),
-  // The pattern admits 0 and 99999; the port must be a real one, or parsing fails later, uncoded.
-  v.check((text) => {
-    const port = Number(text.slice(text.lastIndexOf(':') + 1));
-    return port >= 1 && port <= 65535;
-  }, (issue) => `the port must be from 1 to 65535, got ${issue.received}`),
+  v.regex(
+    new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[^:\\s[\\]]+):${PORT}$`),
+    (issue) => `expected host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9001), got ${issue.received}`,
+  ),
 );
 
 /** One endpoint: `host:port`, or an object with labels and a weight. */

@@ -33,7 +33,10 @@ describe('inmesh', () => {
       expect(code).toBe(0);
       expect(stdout).toBe(helpText());
     }
-    for (const [name, command] of Object.entries(commands)) expect(helpText()).toContain(`  ${name}  ${command.summary}`);
+    // Names are padded to the longest one: match the name, spaces, then the summary.
+    for (const [name, command] of Object.entries(commands)) {
+      expect(helpText()).toMatch(new RegExp(`\\n  ${name} +${command.summary.replace(/[()]/g, '\\$&')}\\n`));
+    }
   });
 
   it("help COMMAND and COMMAND --help print that command's help", async () => {

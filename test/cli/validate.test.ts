@@ -53,7 +53,7 @@ describe('inmesh validate', () => {
     expect(stdout).toBe('');
     expect(stderr.split('\n')).toEqual([
       `${file}:3:14  services.payments.timeout: expected a duration such as 250ms, 2s, 1m or 1h, got "2 s"`,
-      `${file}:4:5  services.payments.retires: unknown key "retires"; expected one of: loadBalancer, timeout, retries, circuitBreaker, outlierDetection, healthCheck, connections, protocol, subsets, routes (did you mean retries?)`,
+      `${file}:4:5  services.payments.retires: unknown key "retires"; expected one of: loadBalancer, timeout, retries, circuitBreaker, outlierDetection, healthCheck, connections, mtls, identity, protocol, subsets, routes (did you mean retries?)`,
       `${file}:6:23  services.payments.connections.maxPerEndpoint: expected an integer from 1 to 100000, got 0`,
       `${file}: 3 problems`,
       '',

@@ -27,13 +27,13 @@ describe('unknown keys', () => {
     const [problem] = problems({ services: { payments: { retires: { attempts: 3 } } } });
     expect(problem).toBe(
       'services.payments.retires: unknown key "retires"; expected one of: loadBalancer, timeout, retries, circuitBreaker, ' +
-        'outlierDetection, healthCheck, connections, protocol, subsets, routes (did you mean retries?)',
+        'outlierDetection, healthCheck, connections, mtls, identity, protocol, subsets, routes (did you mean retries?)',
     );
   });
 
   it('are found at the top level and deep inside unions', () => {
     expect(problems({ servces: {} })).toEqual([
-      'servces: unknown key "servces"; expected one of: $schema, service, discovery, outbound, defaults, services (did you mean services?)',
+      'servces: unknown key "servces"; expected one of: $schema, service, discovery, identity, outbound, inbound, defaults, services (did you mean services?)',
     ]);
     // circuitBreaker is `false | {...}`: the object branch's own problem is reported, not "expected false or ...".
     expect(problems({ services: { a: { circuitBreaker: { errorThresholdPercent: 50 } } } })).toEqual([
@@ -77,7 +77,7 @@ describe('discovery', () => {
         discovery: [{ static: { payments: ['127.0.0.1'] } }, { dns: { name: 'payments.svc', port: 70000, minTtl: 'often' } }, { file: {} }],
       }),
     ).toEqual([
-      'discovery[0].static.payments[0]: expected host:port (e.g. 127.0.0.1:9001), got "127.0.0.1"',
+      'discovery[0].static.payments[0]: expected host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9001), got "127.0.0.1"',
       'discovery[1].dns.name: the name template must contain {service}',
       'discovery[1].dns.port: expected an integer from 1 to 65535, got 70000',
       'discovery[1].dns.minTtl: expected a duration such as 250ms, 2s, 1m or 1h, got "often"',
@@ -261,7 +261,7 @@ describe('values', () => {
 
   it('a config that is not a mapping says what is expected', () => {
     expect(problems('services: {}')).toEqual([
-      '(root): expected an object with keys $schema, service, discovery, outbound, defaults, services, got "services: {}"',
+      '(root): expected an object with keys $schema, service, discovery, identity, outbound, inbound, defaults, services, got "services: {}"',
     ]);
     // A YAML list where a mapping belongs.
     expect(problems({ services: { a: { retries: [{ attempts: 3 }] } } })).toEqual([
