@@ -14,7 +14,7 @@ DEPS=(
   "/usr/sbin/dnsmasq|dnsmasq-base|test/discovery/dns.test.ts"
   # "/usr/bin/redis-server|redis-server|test/ratelimit/redis-store.test.ts"
   # "/usr/bin/etcd|etcd-server|test/discovery/etcd.test.ts test/config/etcd-source.test.ts"
-  # "/usr/bin/chromium|chromium|test/browser/*.test.ts"
+"/usr/bin/chromium|chromium|test/admin/dashboard.browser.test.ts"
 )
 
 check_only=0

@@ -2,6 +2,7 @@
 // built on them. `createMesh` is the public entry.
 import { EventEmitter } from 'node:events';
 import { dirname } from 'node:path';
+import { Registry } from 'prom-client';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import type { BalancerFactory } from './balancer/balancer.js';
 import type { EjectionEvent } from './balancer/outlier-detection.js';
@@ -25,6 +26,8 @@ import { ConcurrencyLimit } from './resilience/concurrency-limit.js';
 import { TokenBucket } from './resilience/rate-limiter.js';
 import { Authorizer } from './security/authorization.js';
 import { TlsSource } from './security/tls-material.js';
+import { Telemetry } from './telemetry/telemetry.js';
+import { AdminServer } from './admin/admin-server.js';
 import { EndpointPools } from './http/endpoint-pools.js';
 import type { DispatchOptions } from './http/handler.js';
 import { HealthChecker } from './http/health-check.js';
@@ -49,6 +52,8 @@ export interface MeshOptions {
   balancers?: readonly BalancerFactory<never>[];
   /** Dispatcher for hosts that are not mesh services (default: a new undici Agent). */
   passthrough?: Dispatcher;
+  /** The prom-client Registry to record metrics in (default: a private one, `mesh.metrics`). */
+  registry?: Registry;
   /** Clock and randomness, for tests. */
   clock?: Clock;
   random?: Random;
@@ -142,6 +147,10 @@ export class Mesh extends EventEmitter<MeshEvents> {
   #draining = false;
   #signals: { signal: NodeJS.Signals; listener: () => void }[] | undefined;
   readonly #inboundEnv: InboundEnvironment;
+  readonly #telemetry: Telemetry;
+  readonly #startedAt = Date.now();
+  /** The admin server: `await mesh.admin.listen({ port: 9901 })`. */
+  readonly admin: AdminServer;
 
   /** @internal use {@link createMesh} */
   constructor(
@@ -167,17 +176,40 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.#ownsPassthrough = options.passthrough === undefined;
     this.#inbound = this.#buildInbound(snapshot, undefined);
     const mesh = this;
+    this.#telemetry = new Telemetry(
+      {
+        tracing: snapshot.telemetry.tracing,
+        metrics: snapshot.telemetry.metrics,
+        accessLog: snapshot.telemetry.accessLog,
+      },
+      options.registry,
+      {
+        endpointStates: () => mesh.#endpointStates(),
+        certificateExpirySeconds: () => mesh.#tls?.secondsToExpiry,
+      },
+      this.#clock,
+      this.#random,
+    );
+    this.#observeForMetrics();
     const observer: InboundObserver = {
       denied: (decision, info) => {
         logger.info({ ...info, reason: decision.reason }, 'request denied by authorization');
+        this.#telemetry.metrics?.denial(decision.policy ?? '', false);
         this.emit('inbound', { kind: 'denied', policies: decision.policy ? [decision.policy] : [], ...info, reason: decision.reason });
       },
       dryRunDenied: (policies, info) => {
         logger.info({ ...info, policies }, 'request would be denied (dry run)');
+        for (const policy of policies) this.#telemetry.metrics?.denial(policy, true);
         this.emit('inbound', { kind: 'dry-run-denied', policies, ...info, reason: 'dry run' });
       },
-      shed: (reason) => this.emit('inbound', { kind: 'shed', reason }),
-      rejected: (reason) => this.emit('inbound', { kind: 'rejected', reason }),
+      shed: (reason) => {
+        this.#telemetry.metrics?.shed(reason);
+        this.emit('inbound', { kind: 'shed', reason });
+      },
+      rejected: (reason) => {
+        this.#telemetry.metrics?.rejected('request');
+        this.emit('inbound', { kind: 'rejected', reason });
+      },
     };
     this.#inboundEnv = {
       policy: () => mesh.#inbound,
@@ -189,7 +221,17 @@ export class Mesh extends EventEmitter<MeshEvents> {
       },
       clock: this.#clock,
       observer,
+      telemetry: this.#telemetry,
     };
+    this.admin = new AdminServer({
+      metrics: () => this.#telemetry.metrics?.registry,
+      ready: () => this.ready,
+      config: () => this.#snapshot,
+      status: () => this.status(),
+      overview: () => this.#overview(),
+      settings: () => this.#snapshot.admin,
+      logger,
+    });
     this.dispatcher = new MeshDispatcher({
       clientFor: (host) => mesh.#clientFor(host),
       passthrough: () => mesh.#passthroughDispatcher(),
@@ -220,6 +262,66 @@ export class Mesh extends EventEmitter<MeshEvents> {
       ...(init as Parameters<typeof undiciFetch>[1]),
       dispatcher: this.dispatcher,
     }) as unknown as Promise<Response>;
+  }
+
+  /** The Prometheus registry the mesh records into (the one given, or its own). */
+  get metrics(): Registry {
+    return this.#telemetry.metrics?.registry ?? new Registry();
+  }
+
+  /** Golden stats and recent errors, as the admin dashboard shows them. */
+  get telemetry(): Telemetry {
+    return this.#telemetry;
+  }
+
+  #observeForMetrics(): void {
+    const metrics = () => this.#telemetry.metrics;
+    this.on('circuit', (e) => metrics()?.circuit(e.service, e.endpoint.id, e.state));
+    this.on('ejection', (e) => {
+      if (e.ejected) metrics()?.ejection(e.service, e.reason);
+    });
+    this.on('endpoints', (e) => {
+      for (const endpoint of e.removed) metrics()?.forgetEndpoint(e.service, endpoint.id);
+    });
+    this.on('reload', (e) => metrics()?.reload(e.ok));
+    this.on('inbound', (e) => {
+      if (e.kind === 'peer-refused') metrics()?.rejected('tls-peer');
+    });
+  }
+
+  *#endpointStates(): Iterable<{ service: string; state: string; count: number }> {
+    for (const [service, runtime] of this.#runtimes) {
+      const counts = new Map<string, number>();
+      for (const endpoint of runtime.endpoints.endpoints) counts.set(endpoint.state, (counts.get(endpoint.state) ?? 0) + 1);
+      for (const [state, count] of counts) yield { service, state, count };
+    }
+  }
+
+  /** What the dashboard shows: this service, its callers and its upstreams, with golden signals. */
+  #overview() {
+    const stats = this.#telemetry.stats;
+    const status = this.status();
+    return {
+      service: this.#snapshot.service ?? 'this service',
+      identity: this.identity,
+      ready: this.ready,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      inbound: { ...stats.signals('inbound'), history: stats.history('inbound', 60), totals: stats.totals('inbound') },
+      upstreams: status.map((service) => ({
+        name: service.name,
+        ...stats.signals(`outbound:${service.name}`),
+        history: stats.history(`outbound:${service.name}`, 60),
+        totals: stats.totals(`outbound:${service.name}`),
+        subsets: [...(this.#settings(service.name).subsets.keys())].map((subset) => ({
+          name: subset,
+          ...stats.signals(`outbound:${service.name}/${subset}`),
+        })),
+        endpoints: service.endpoints,
+        retryBudgetAvailable: service.retryBudgetAvailable,
+        lastDiscoveryError: service.lastDiscoveryError,
+      })),
+      errors: [...this.#telemetry.recentErrors].reverse(),
+    };
   }
 
   #watchTls(tls: TlsSource | undefined): void {
@@ -473,6 +575,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const connector = this.#connectorFor(settings);
     return new ServiceClient(settings, {
       ...(connector ? { connector } : {}),
+      telemetry: this.#telemetry,
+      localService: snapshot.service,
       endpoints: runtime.endpoints,
       budget: runtime.budget,
       pools: this.#pools,
@@ -571,6 +675,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       const clients = this.#buildClients(snapshot);
       this.#clients = clients;
       this.#inbound = this.#buildInbound(snapshot, this.#inbound);
+      this.#telemetry.configureAccessLog(snapshot.telemetry.accessLog);
       void previousSnapshot;
       this.logger.info({ source }, 'config reloaded');
       this.emit('reload', { ok: true, source });
@@ -615,6 +720,8 @@ export class Mesh extends EventEmitter<MeshEvents> {
       this.#removeSignalHandlers();
       this.#watch?.close();
       this.#tls?.close();
+      await this.admin.close();
+      this.#telemetry.close();
       for (const runtime of this.#runtimes.values()) {
         runtime.unwatch?.();
         runtime.health?.close();

@@ -140,8 +140,23 @@ export interface DiscoverySettings {
 }
 
 /** The immutable compiled config. */
+export interface TelemetryConfig {
+  readonly tracing: boolean;
+  readonly metrics: boolean;
+  readonly accessLog:
+    | { readonly output: 'stdout' | 'stderr' | { readonly file: string }; readonly sample: number; readonly directions: readonly ('inbound' | 'outbound')[] }
+    | undefined;
+}
+
+export interface AdminConfig {
+  readonly host: string;
+  readonly token: string | undefined;
+}
+
 export interface ConfigSnapshot {
   readonly service: string | undefined;
+  readonly telemetry: TelemetryConfig;
+  readonly admin: AdminConfig;
   readonly identity: IdentitySettings | undefined;
   readonly inbound: InboundSettings;
   readonly discovery: readonly DiscoverySettings[];
@@ -299,6 +314,24 @@ function compileService(name: string, service: ParsedService | undefined, defaul
   });
 }
 
+function compileTelemetry(config: ParsedConfig, baseDir: string): TelemetryConfig {
+  const t = config.telemetry;
+  const log = t?.accessLog;
+  const output = log?.output ?? DEFAULTS.telemetry.accessLogOutput;
+  return {
+    tracing: t?.tracing?.enabled ?? DEFAULTS.telemetry.tracing,
+    metrics: t?.metrics?.enabled ?? DEFAULTS.telemetry.metrics,
+    accessLog:
+      log && log.enabled !== false
+        ? {
+            output: output === 'stdout' || output === 'stderr' ? output : { file: resolve(baseDir, output) },
+            sample: log.sample ?? DEFAULTS.telemetry.accessLogSample,
+            directions: log.directions ?? ['inbound', 'outbound'],
+          }
+        : undefined,
+  };
+}
+
 function compileIdentity(config: ParsedConfig, baseDir: string): IdentitySettings | undefined {
   const identity = config.identity;
   if (!identity) return undefined;
@@ -357,6 +390,8 @@ export function compileConfig(config: ParsedConfig, source?: string): ConfigSnap
     service: config.service,
     identity,
     inbound: compileInbound(config.inbound, identity),
+    telemetry: compileTelemetry(config, source ? dirname(source) : process.cwd()),
+    admin: { host: config.admin?.host ?? DEFAULTS.admin.host, token: config.admin?.token },
     discovery: (config.discovery ?? []).map((entry) => {
       const [kind, options] = Object.entries(entry)[0] as [string, unknown];
       return { kind, options };

@@ -88,6 +88,17 @@ export const DEFAULTS = {
     /** The SPIFFE ID a service's servers must present, unless the service names its own. */
     serviceIdentity: 'spiffe://{trustDomain}/sa/{service}',
   },
+  telemetry: {
+    /** No-op until the application installs an OpenTelemetry SDK. */
+    tracing: true,
+    metrics: true,
+    accessLogOutput: 'stdout',
+    accessLogSample: 1,
+  },
+  admin: {
+    /** Loopback only unless configured: the admin server shows config and topology. */
+    host: '127.0.0.1',
+  },
   inbound: {
     /** Envoy's edge guidance; Node's own headers timeout is 60 s, an open door to slow-loris. */
     headersTimeout: '5s',

@@ -647,6 +647,38 @@ export const inboundSchema = described(
   'Requests this service receives (mesh.createServer, mesh.middleware, the Fastify plugin).',
 );
 
+export const telemetrySchema = described(
+  strict({
+    tracing: v.optional(
+      strict({ enabled: v.optional(bool('Create spans through @opentelemetry/api (no-op without an SDK).', DEFAULTS.telemetry.tracing)) }),
+    ),
+    metrics: v.optional(strict({ enabled: v.optional(bool('Record Prometheus metrics (mesh.metrics, /metrics).', DEFAULTS.telemetry.metrics)) })),
+    accessLog: v.optional(
+      strict({
+        enabled: v.optional(bool('Write access logs (on when this block is present).', true)),
+        output: v.optional(
+          described(
+            v.pipe(v.string(), v.minLength(1)),
+            'stdout, stderr, or a file path (appended; relative to this file).',
+            DEFAULTS.telemetry.accessLogOutput,
+          ),
+        ),
+        sample: v.optional(number('Share of requests logged, 0 to 1; failures are always logged.', 0, 1, DEFAULTS.telemetry.accessLogSample)),
+        directions: v.optional(described(v.array(v.picklist(['inbound', 'outbound'])), 'Which requests are logged.', ['inbound', 'outbound'])),
+      }),
+    ),
+  }),
+  'Traces, metrics and access logs.',
+);
+
+export const adminSchema = described(
+  strict({
+    host: v.optional(described(v.string(), 'Address the admin server binds to.', DEFAULTS.admin.host)),
+    token: v.optional(described(v.pipe(v.string(), v.minLength(16, 'use a token of at least 16 characters')), 'Bearer token required by the admin server (redacted in /config).')),
+  }),
+  'The admin server (mesh.admin.listen): /metrics, /healthz, /readyz, /config, /endpoints, /routes, /dashboard.',
+);
+
 /**
  * The root schema. Discovery entries and balancer options are checked a second time against the
  * registered resolvers and balancers (validate.ts), so custom ones are validated like built-ins.
@@ -663,6 +695,8 @@ export const configSchema = strict({
   identity: v.optional(identitySchema),
   outbound: v.optional(outboundSchema),
   inbound: v.optional(inboundSchema),
+  telemetry: v.optional(telemetrySchema),
+  admin: v.optional(adminSchema),
   defaults: v.optional(defaultsSchema),
   services: v.optional(described(v.record(serviceName, serviceSchema), 'Policies per service, by logical name (the URL host).')),
 });

@@ -11,6 +11,8 @@ export interface RequestContext {
   readonly peer?: string;
   /** The inbound route or service, for logs. */
   readonly service?: string;
+  /** The OpenTelemetry context of the inbound request (its SERVER span): outbound spans' parent. */
+  readonly otel?: unknown;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -35,6 +35,13 @@ export class CallState implements RequestView, PickContext {
   attempts = 0;
   /** The endpoint of the current attempt (balance stage). */
   endpoint: Endpoint | undefined;
+  /** Set by the retry stage when the budget refused a retry (telemetry counts it). */
+  budgetExhausted = false;
+  /** Tracing (telemetry stage): the parent context, the call's start, its INTERNAL span. */
+  otelParent: unknown;
+  startEpochMs = 0;
+  span: unknown;
+  spanDecided = false;
   #path: string | undefined;
   #query: URLSearchParams | undefined;
 

@@ -9,6 +9,7 @@ import { compileMatch } from '../routing/route-matcher.js';
 import { weightedPicker } from '../routing/weighted.js';
 import type { Clock, Random } from '../util/clock.js';
 import { CallState, kCall, type MeshDispatchOptions } from './call.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { EndpointPools, PoolSettings } from './endpoint-pools.js';
 import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js';
 import { balanceStage } from './stages/balance.js';
@@ -28,6 +29,9 @@ export interface ServiceClientDeps {
   readonly random: Random;
   readonly replayBodyLimit: number;
   readonly mirror: MirrorDispatch;
+  readonly telemetry: Telemetry | undefined;
+  /** This service's name (telemetry labels). */
+  readonly localService: string | undefined;
   /** The mTLS connector for the service's pools, when calls to it use mTLS. */
   readonly connector?: PoolSettings['connector'];
 }
@@ -89,15 +93,19 @@ export class ServiceClient {
     // - retry above balance: each attempt picks its endpoint afresh (avoiding those tried);
     // - balance (with guard) last before transport: it alone sees each attempt's outcome.
     // A stage that no route of the service needs is left out, not passed through.
-    const stages: Stage[] = [telemetryStage(clock), routeStage(routes, random, deps.mirror), deadlineStage(clock)];
+    const stages: Stage[] = [
+      telemetryStage({ clock, telemetry: deps.telemetry, localService: deps.localService }),
+      routeStage(routes, random, deps.mirror),
+      deadlineStage(clock),
+    ];
     if (routes.some((r) => r.fault)) stages.push(faultStage(clock, random));
     if (routes.some((r) => r.retry)) stages.push(retryStage({ clock, random, replayBodyLimit: deps.replayBodyLimit }));
     stages.push(balanceStage(deps.endpoints));
     this.#dispatch = compose(
       stages,
-      transport(
-        deps.pools,
-        {
+      transport({
+        pools: deps.pools,
+        settings: {
           protocol: deps.connector ? 'https' : settings.protocol,
           maxPerEndpoint: settings.connections.maxPerEndpoint,
           connectTimeoutMs: settings.connections.connectTimeoutMs,
@@ -105,7 +113,8 @@ export class ServiceClient {
           ...(deps.connector ? { connector: deps.connector } : {}),
         },
         clock,
-      ),
+        tracing: deps.telemetry?.tracing === true,
+      }),
     );
   }
 

@@ -11,6 +11,9 @@ import { DEADLINE_HEADER, parseDeadlineHeader } from '../../resilience/deadline.
 import type { TokenBucket } from '../../resilience/rate-limiter.js';
 import type { Authorizer, AuthorizationDecision } from '../../security/authorization.js';
 import type { Clock } from '../../util/clock.js';
+import { isInmeshError } from '../../errors.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import { type Context, extractContext, failSpan, otelContext, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
 import { normalizePath } from '../path-normalize.js';
 import { peerIdentity } from './peer-identity.js';
 import { checkRequest } from './request-hygiene.js';
@@ -35,6 +38,8 @@ export interface InboundObserver {
 
 export interface InboundEnvironment {
   policy(): InboundPolicy;
+  /** Metrics, stats, access log and tracing of the inbound side; undefined for none. */
+  readonly telemetry?: Telemetry | undefined;
   readonly ready: boolean;
   readonly draining: boolean;
   readonly clock: Clock;
@@ -75,6 +80,8 @@ export function admit(
 ): boolean {
   const policy = env.policy();
   const observer = env.observer;
+  const telemetry = env.telemetry;
+  const otel = telemetry ? observeRequest(env, telemetry, policy.service, req, res) : undefined;
 
   const problem = checkRequest(req);
   if (problem) {
@@ -169,13 +176,118 @@ export function admit(
     res.once('close', () => clearTimeout(timer));
   }
 
-  const context = { ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(peer ? { peer } : {}), ...(policy.service ? { service: policy.service } : {}) };
-  runWithContext(context, () => {
-    bindEmitterToContext(req);
-    bindEmitterToContext(res);
-    next();
-  });
+  const context = {
+    ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+    ...(peer ? { peer } : {}),
+    ...(policy.service ? { service: policy.service } : {}),
+    ...(otel ? { otel } : {}),
+  };
+  const run = () =>
+    runWithContext(context, () => {
+      bindEmitterToContext(req);
+      bindEmitterToContext(res);
+      next();
+    });
+  // With an SDK context manager installed, the application's own spans see the SERVER span too.
+  if (otel) otelContext.with(otel, run);
+  else run();
   return true;
+}
+
+/** Where routers leave the matched route template (express: req.route, Fastify: set by the plugin). */
+export const kRouteTemplate = Symbol.for('inmesh.route');
+
+function routeTemplate(req: IncomingMessage): string {
+  const own = (req as unknown as Record<symbol, string | undefined>)[kRouteTemplate];
+  if (own) return own;
+  // express: the matched route's path under its router's mount point. Both are templates
+  // (`/orders/:id`), never the raw path, so the label stays bounded.
+  const express = req as unknown as { route?: { path?: unknown }; baseUrl?: string };
+  return typeof express.route?.path === 'string' ? `${express.baseUrl ?? ''}${express.route.path}` : '';
+}
+
+/**
+ * Starts the telemetry of an inbound request: a SERVER span (child of the caller's trace
+ * context), and at its end metrics, golden stats, the access log and recent errors. Returns the
+ * context to run the handler in, when tracing.
+ */
+function observeRequest(
+  env: InboundEnvironment,
+  telemetry: Telemetry,
+  service: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Context | undefined {
+  const startedAt = env.clock.now();
+  const method = req.method ?? 'GET';
+  telemetry.metrics?.inFlight('inbound', 1);
+  let span: Span | undefined;
+  let ctx: Context | undefined;
+  if (telemetry.tracing) {
+    const parent = extractContext(req.headers);
+    span = startSpan(
+      method,
+      SpanKind.SERVER,
+      {
+        'http.request.method': method,
+        'url.path': (req.url ?? '/').split('?')[0] as string,
+        'network.peer.address': req.socket.remoteAddress ?? '',
+        ...(service ? { 'server.address': service } : {}),
+      },
+      parent,
+    );
+    ctx = trace.setSpan(parent, span);
+  }
+  res.once('close', () => {
+    const durationMs = env.clock.now() - startedAt;
+    const completed = res.writableFinished;
+    const status = completed || res.headersSent ? res.statusCode : 0;
+    const route = routeTemplate(req);
+    const ok = completed && status < 500;
+    telemetry.metrics?.inFlight('inbound', -1);
+    telemetry.metrics?.serverRequest(service ?? '', route, method, status, durationMs / 1000);
+    telemetry.stats.record('inbound', durationMs, ok);
+    if (!ok) {
+      telemetry.recordError({
+        time: Date.now(),
+        direction: 'inbound',
+        service: service ?? '',
+        status,
+        code: status ? `HTTP ${status}` : 'ERR_CONNECTION_CLOSED',
+        message: `${method} ${req.url} ${status ? `answered ${status}` : 'closed before a response'}`,
+      });
+    }
+    if (span) {
+      if (route) {
+        span.setAttribute('http.route', route);
+        span.updateName(`${method} ${route}`);
+      }
+      if (status) span.setAttribute('http.response.status_code', status);
+      if (!completed) failSpan(span, 'ERR_CONNECTION_CLOSED');
+      else if (status >= 500) failSpan(span, String(status));
+      span.end();
+    }
+    const log = telemetry.accessLog;
+    if (log?.wants('inbound')) {
+      const sc = span?.spanContext();
+      const length = Number(res.getHeader('content-length'));
+      log.log({
+        direction: 'inbound',
+        service,
+        peer: peerIdentity(req.socket),
+        route,
+        method,
+        path: req.url ?? '',
+        status,
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+        ...(Number.isFinite(length) ? { bytes_out: length } : {}),
+        trace_id: sc?.traceId,
+        span_id: sc?.spanId,
+        ...(completed ? {} : { error: 'ERR_CONNECTION_CLOSED' }),
+      });
+    }
+  });
+  return ctx;
 }
 
 /** Wraps a `(req, res)` handler (or an express/connect app) with the inbound policies. */

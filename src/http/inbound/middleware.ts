@@ -2,7 +2,7 @@
 // middleware (mount it first, so the router sees the normalised path) and a Fastify plugin (an
 // onRequest hook; Fastify has routed by then, so a path that is not in normal form is refused).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admit, type InboundEnvironment } from './inbound-handler.js';
+import { admit, type InboundEnvironment, kRouteTemplate } from './inbound-handler.js';
 
 export type ConnectMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -15,7 +15,11 @@ export function connectMiddleware(env: InboundEnvironment): ConnectMiddleware {
 export interface FastifyLike {
   addHook(
     name: 'onRequest',
-    hook: (request: { raw: IncomingMessage }, reply: { raw: ServerResponse; hijack(): void }, done: (err?: Error) => void) => void,
+    hook: (
+      request: { raw: IncomingMessage; routeOptions?: { url?: string } },
+      reply: { raw: ServerResponse; hijack(): void },
+      done: (err?: Error) => void,
+    ) => void,
   ): unknown;
 }
 
@@ -23,6 +27,9 @@ export interface FastifyLike {
 export function fastifyPlugin(env: InboundEnvironment) {
   const plugin = (fastify: FastifyLike, _options: unknown, done: (err?: Error) => void) => {
     fastify.addHook('onRequest', (request, reply, hookDone) => {
+      // Fastify knows the matched route template now; metrics and spans label with it.
+      const url = request.routeOptions?.url;
+      if (url) (request.raw as unknown as Record<symbol, string>)[kRouteTemplate] = url;
       // The rest of the request's lifecycle runs inside the context (deadline, peer identity).
       const admitted = admit(env, request.raw, reply.raw, () => hookDone(), false);
       if (!admitted) reply.hijack();

@@ -200,6 +200,7 @@ class RetryingCall {
     // Budget last: a withdrawal is only made for a retry that will really be sent.
     if (!policy.budget.tryWithdraw()) {
       this.#budgetExhausted = true;
+      this.call.budgetExhausted = true;
       return undefined;
     }
     return delay;

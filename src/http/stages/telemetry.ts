@@ -1,38 +1,113 @@
-// http (telemetry stage, per call, outermost): measures the whole call as the caller sees it
-// (retries and back-off included) and publishes a CallEvent when it ends.
+// http (telemetry stage, per call, outermost): sees the call as the caller sees it, retries and
+// back-off included, and reports it once it ends: metrics, golden stats, access log, the call's
+// INTERNAL span (started lazily by the transport stage), recent errors, and a CallEvent on the
+// `inmesh:client:call` diagnostics channel. Without telemetry and channel subscribers the stage
+// steps aside.
+import { isInmeshError } from '../../errors.js';
 import { type CallEvent, callChannel } from '../../telemetry/call-events.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import { failSpan, parentContext, type Span } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
 import { type CallState, callOf } from '../call.js';
 import type { AbortFn, DispatchHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
+export interface TelemetryStageOptions {
+  readonly clock: Clock;
+  readonly telemetry: Telemetry | undefined;
+  /** This service's name, for metric labels and logs. */
+  readonly localService: string | undefined;
+}
+
 class TelemetryHandler implements DispatchHandler {
   #status = 0;
+  #bytes = 0;
   #done = false;
 
   constructor(
     private readonly handler: DispatchHandler,
     private readonly call: CallState,
-    private readonly clock: Clock,
+    private readonly options: TelemetryStageOptions,
     private readonly startedAt: number,
-  ) {}
+  ) {
+    options.telemetry?.metrics?.inFlight('outbound', 1);
+  }
 
-  #publish(error: Error | undefined): void {
+  #end(error: Error | undefined): void {
     if (this.#done) return;
     this.#done = true;
-    const call = this.call;
-    const event: CallEvent = {
-      service: call.service,
-      route: call.routeName,
-      subset: call.subset?.key ?? '',
-      method: call.method,
-      attempts: call.attempts || (call.endpoint ? 1 : 0),
-      statusCode: this.#status,
-      endpoint: call.endpoint?.id,
-      durationMs: this.clock.now() - this.startedAt,
-      error,
-    };
-    callChannel.publish(event);
+    const { call, options } = this;
+    const telemetry = options.telemetry;
+    const durationMs = options.clock.now() - this.startedAt;
+    const status = this.#status;
+    const subset = call.subset?.key ?? '';
+    const attempts = call.attempts || (call.endpoint ? 1 : 0);
+    const ok = error === undefined && status > 0 && status < 500;
+    if (telemetry) {
+      const local = options.localService ?? '';
+      const metrics = telemetry.metrics;
+      if (metrics) {
+        metrics.inFlight('outbound', -1);
+        metrics.clientCall(local, call.service, call.routeName, subset, call.method, status, durationMs / 1000);
+        metrics.retries(call.service, subset, attempts - 1);
+        if (call.budgetExhausted) metrics.budgetExhausted(call.service);
+      }
+      telemetry.stats.record(`outbound:${call.service}`, durationMs, ok);
+      if (subset) telemetry.stats.record(`outbound:${call.service}/${subset}`, durationMs, ok);
+      const code = error ? ((isInmeshError(error) ? error.code : (error as { code?: string }).code) ?? error.name) : undefined;
+      if (!ok) {
+        telemetry.recordError({
+          time: Date.now(),
+          direction: 'outbound',
+          service: call.service,
+          status,
+          code: code ?? (status >= 500 ? `HTTP ${status}` : undefined),
+          message: error?.message ?? `${call.method} ${call.path} answered ${status}`,
+        });
+      }
+      const span = call.span as Span | undefined;
+      if (span) {
+        if (status > 0) span.setAttribute('http.response.status_code', status);
+        if (error) failSpan(span, code ?? 'Error', error.message);
+        else if (status >= 500) failSpan(span, String(status));
+        span.end();
+      }
+      const log = telemetry.accessLog;
+      if (log?.wants('outbound')) {
+        const spanContext = span?.spanContext();
+        log.log({
+          direction: 'outbound',
+          service: options.localService,
+          peer_service: call.service,
+          route: call.routeName,
+          subset,
+          method: call.method,
+          path: call.opts.path,
+          status,
+          duration_ms: Math.round(durationMs * 1000) / 1000,
+          bytes_in: this.#bytes,
+          retries: Math.max(0, attempts - 1),
+          endpoint: call.endpoint?.id,
+          trace_id: spanContext?.traceId,
+          span_id: spanContext?.spanId,
+          error: code,
+        });
+      }
+    }
+    if (callChannel.hasSubscribers) {
+      const event: CallEvent = {
+        service: call.service,
+        route: call.routeName,
+        subset,
+        method: call.method,
+        attempts,
+        statusCode: status,
+        endpoint: call.endpoint?.id,
+        durationMs,
+        error,
+      };
+      callChannel.publish(event);
+    }
   }
 
   onConnect(abort: AbortFn, context?: object): void {
@@ -43,7 +118,7 @@ class TelemetryHandler implements DispatchHandler {
   }
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.#status = statusCode;
-    this.#publish(undefined);
+    this.#end(undefined);
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
   }
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -51,14 +126,15 @@ class TelemetryHandler implements DispatchHandler {
     return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
   onData(chunk: Buffer): boolean {
+    this.#bytes += chunk.length;
     return this.handler.onData?.(chunk) ?? true;
   }
   onComplete(rawTrailers: Buffer[] | string[] | null): void {
-    this.#publish(undefined);
+    this.#end(undefined);
     this.handler.onComplete?.(rawTrailers);
   }
   onError(err: Error): void {
-    this.#publish(err);
+    this.#end(err);
     this.handler.onError?.(err);
   }
   onBodySent(chunk: unknown): void {
@@ -69,9 +145,15 @@ class TelemetryHandler implements DispatchHandler {
   }
 }
 
-export function telemetryStage(clock: Clock): Stage {
+export function telemetryStage(options: TelemetryStageOptions): Stage {
+  const { clock, telemetry } = options;
   return (next) => (opts, handler) => {
-    if (!callChannel.hasSubscribers) return next(opts, handler);
-    return next(opts, new TelemetryHandler(handler, callOf(opts), clock, clock.now()));
+    if (telemetry === undefined && !callChannel.hasSubscribers) return next(opts, handler);
+    const call = callOf(opts);
+    if (telemetry?.tracing) {
+      call.otelParent = parentContext();
+      call.startEpochMs = Date.now();
+    }
+    return next(opts, new TelemetryHandler(handler, call, options, clock.now()));
   };
 }

@@ -1,26 +1,131 @@
 // http (transport, per attempt): the attempt goes to the chosen endpoint's pool, with the
-// logical authority as Host (as a sidecar keeps :authority) and the call's remaining deadline
-// in a header for the callee.
+// logical authority as Host (as a sidecar keeps :authority), the call's remaining deadline in a
+// header for the callee, and, when tracing, a CLIENT span for the attempt whose context travels
+// in traceparent/tracestate/baggage.
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
+import {
+  type Context,
+  failSpan,
+  propagationHeaders,
+  type Span,
+  SpanKind,
+  startSpan,
+  trace,
+} from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
-import { callOf } from '../call.js';
+import { type CallState, callOf } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
-import type { Dispatch } from '../handler.js';
+import type { AbortFn, Dispatch, DispatchHandler } from '../handler.js';
 import { withHeaders } from '../headers.js';
 
-export function transport(pools: EndpointPools, settings: PoolSettings, clock: Clock): Dispatch {
+export interface TransportOptions {
+  readonly pools: EndpointPools;
+  readonly settings: PoolSettings;
+  readonly clock: Clock;
+  readonly tracing: boolean;
+}
+
+/** Ends an attempt's CLIENT span with what the attempt got. */
+class AttemptSpanHandler implements DispatchHandler {
+  constructor(
+    private readonly handler: DispatchHandler,
+    private readonly span: Span,
+  ) {}
+  onConnect(abort: AbortFn, context?: object): void {
+    this.handler.onConnect?.(abort, context);
+  }
+  onResponseStarted(): void {
+    this.handler.onResponseStarted?.();
+  }
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+    this.span.setAttribute('http.response.status_code', statusCode);
+    this.span.end();
+    this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
+  }
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode >= 200) {
+      this.span.setAttribute('http.response.status_code', statusCode);
+      if (statusCode >= 500) failSpan(this.span, String(statusCode));
+    }
+    return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
+  }
+  onData(chunk: Buffer): boolean {
+    return this.handler.onData?.(chunk) ?? true;
+  }
+  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+    this.span.end();
+    this.handler.onComplete?.(rawTrailers);
+  }
+  onError(err: Error): void {
+    failSpan(this.span, (err as { code?: string }).code ?? err.name, err.message);
+    this.span.end();
+    this.handler.onError?.(err);
+  }
+  onBodySent(chunk: unknown): void {
+    this.handler.onBodySent?.(chunk);
+  }
+  onRequestSent(): void {
+    this.handler.onRequestSent?.();
+  }
+}
+
+/**
+ * The context an attempt's span hangs from: the call's INTERNAL span when the call may retry or a
+ * route chose where it goes (decided once, at the first attempt, when the route is known),
+ * otherwise the caller's context directly.
+ */
+function attemptParent(call: CallState): Context {
+  const parent = call.otelParent as Context;
+  if (!call.spanDecided) {
+    call.spanDecided = true;
+    const decision = call.retry !== undefined || call.routeName !== 'default' || call.subset?.key;
+    if (decision) {
+      call.span = startSpan(
+        `${call.method} ${call.service}`,
+        SpanKind.INTERNAL,
+        {
+          'http.request.method': call.method,
+          'server.address': call.service,
+          'inmesh.route': call.routeName,
+          ...(call.subset?.key ? { 'inmesh.subset': call.subset.key } : {}),
+        },
+        parent,
+        call.startEpochMs,
+      );
+    }
+  }
+  return call.span ? trace.setSpan(parent, call.span as Span) : parent;
+}
+
+export function transport(options: TransportOptions): Dispatch {
+  const { pools, settings, clock, tracing } = options;
+  const scheme = settings.connector ? 'https' : settings.protocol;
   return (opts, handler) => {
     const call = callOf(opts);
     const endpoint = call.endpoint;
     if (endpoint === undefined) throw new Error('transport reached without an endpoint (balance stage missing)');
     const pool = pools.get(endpoint, settings);
-    const headers =
-      call.deadlineAt === undefined
-        ? withHeaders(opts.headers, [['host', call.authority]])
-        : withHeaders(opts.headers, [
-            ['host', call.authority],
-            [DEADLINE_HEADER, String(Math.max(0, Math.floor(call.deadlineAt - clock.now())))],
-          ]);
-    return pool.dispatch({ ...opts, headers }, handler);
+    const additions: [string, string][] = [['host', call.authority]];
+    if (call.deadlineAt !== undefined) additions.push([DEADLINE_HEADER, String(Math.max(0, Math.floor(call.deadlineAt - clock.now())))]);
+    let attemptHandler = handler;
+    if (tracing && call.otelParent !== undefined) {
+      const parent = attemptParent(call);
+      const span = startSpan(
+        call.method,
+        SpanKind.CLIENT,
+        {
+          'http.request.method': call.method,
+          'server.address': call.service,
+          'url.full': `${scheme}://${call.authority}${call.opts.path}`,
+          'network.peer.address': endpoint.host,
+          'network.peer.port': endpoint.port,
+          ...(call.attempts > 1 ? { 'http.request.resend_count': call.attempts - 1 } : {}),
+        },
+        parent,
+      );
+      additions.push(...propagationHeaders(trace.setSpan(parent, span)));
+      attemptHandler = new AttemptSpanHandler(handler, span);
+    }
+    return pool.dispatch({ ...opts, headers: withHeaders(opts.headers, additions) }, attemptHandler as never);
   };
 }

@@ -1,0 +1,66 @@
+// telemetry: spans through @opentelemetry/api only: without an SDK they are no-ops, with the
+// user's SDK they follow the OTel HTTP semantic conventions. One CLIENT span per attempt sent
+// (resends carry http.request.resend_count) under an INTERNAL span for the logical call when it
+// may retry or a routing decision was made; one SERVER span per inbound request. W3C trace
+// context and baggage travel through the global propagator.
+import {
+  type Attributes,
+  type Context,
+  context as otelContext,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { currentContext } from '../context/request-context.js';
+
+const TRACER_NAME = 'inmesh';
+
+export function tracer() {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/**
+ * The parent of an outbound call: the inbound request's context (kept in the mesh's request
+ * context, so it is found even without an SDK context manager), else the active OTel context.
+ */
+export function parentContext(): Context {
+  return (currentContext()?.otel as Context | undefined) ?? otelContext.active();
+}
+
+const setter = {
+  set(carrier: [string, string][], key: string, value: string) {
+    carrier.push([key.toLowerCase(), value]);
+  },
+};
+
+/** traceparent, tracestate and baggage for `ctx`, as header pairs (none without a propagator). */
+export function propagationHeaders(ctx: Context): [string, string][] {
+  const carrier: [string, string][] = [];
+  propagation.inject(ctx, carrier, setter);
+  return carrier;
+}
+
+const getter = {
+  keys: (carrier: Record<string, string | string[] | undefined>) => Object.keys(carrier),
+  get: (carrier: Record<string, string | string[] | undefined>, key: string) => carrier[key],
+};
+
+/** The context carried by inbound request headers (W3C trace context, baggage). */
+export function extractContext(headers: Record<string, string | string[] | undefined>): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, getter);
+}
+
+/** Marks a span failed with an error type (semconv `error.type`). */
+export function failSpan(span: Span, errorType: string, message?: string): void {
+  span.setAttribute('error.type', errorType);
+  span.setStatus({ code: SpanStatusCode.ERROR, ...(message ? { message } : {}) });
+}
+
+export function startSpan(name: string, kind: SpanKind, attributes: Attributes, parent: Context, startTime?: number): Span {
+  return tracer().startSpan(name, { kind, attributes, ...(startTime !== undefined ? { startTime } : {}) }, parent);
+}
+
+export { SpanKind, type Span, type Context, trace, otelContext };
