@@ -64,7 +64,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       return target;
     }, 2);
     // The page refreshes every second; the last complete second must show traffic.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="rps-payments"]')?.textContent) > 0, undefined, {
+    // (A string: it runs in the page, where `document` exists.)
+    await page.waitForFunction('Number(document.querySelector(\'[data-testid="rps-payments"]\')?.textContent) > 0', undefined, {
       timeout: 10_000,
     });
     expect(Number(await page.getByTestId('rps-inventory').textContent())).toBeGreaterThan(0);
