@@ -264,6 +264,15 @@ export class Mesh extends EventEmitter<MeshEvents> {
     }) as unknown as Promise<Response>;
   }
 
+  /**
+   * True when `origin` (`http://10.0.0.7:8080`) is an endpoint the mesh itself dials. For
+   * @opentelemetry/instrumentation-undici: `ignoreRequestHook: (req) => mesh.ownsOrigin(req.origin)`
+   * leaves the mesh's attempts to the mesh's own spans, so they are not traced twice.
+   */
+  ownsOrigin(origin: string | URL): boolean {
+    return this.#pools.owns(typeof origin === 'string' ? origin : origin.origin);
+  }
+
   /** The Prometheus registry the mesh records into (the one given, or its own). */
   get metrics(): Registry {
     return this.#telemetry.metrics?.registry ?? new Registry();

@@ -3,7 +3,7 @@
 import { runDemo } from '../demo/demo.js';
 import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseCommandArgs } from './command.js';
 
-const HELP = `Usage: inmesh demo [--requests N] [--rate N] [--concurrency N]
+const HELP = `Usage: inmesh demo [--requests N] [--rate N] [--concurrency N] [--keep] [--admin-port N]
 
 Starts four instances of a "payments" service on 127.0.0.1 and a caller that uses the mesh, then
 drives calls through it while it applies a 90/10 split and a header canary (a config reload),
@@ -13,6 +13,9 @@ Options:
   --requests N      calls to make (default 4000)
   --rate N          calls per second (default 800)
   --concurrency N   calls in flight (default 16)
+  --keep            after the run, keep serving light traffic so the dashboard stays alive
+                    (Ctrl-C to stop)
+  --admin-port N    port of the caller's admin server and dashboard (default: any free port)
 `;
 
 function positiveInt(value: unknown, name: string, io: CliIo): number | undefined | null {
@@ -33,16 +36,21 @@ export const demoCommand: Command = {
       requests: { type: 'string' },
       rate: { type: 'string' },
       concurrency: { type: 'string' },
+      keep: { type: 'boolean' },
+      'admin-port': { type: 'string' },
     });
     if (typeof parsed === 'number') return parsed;
     const requests = positiveInt(parsed.values.requests, 'requests', io);
     const rate = positiveInt(parsed.values.rate, 'rate', io);
     const concurrency = positiveInt(parsed.values.concurrency, 'concurrency', io);
-    if (requests === null || rate === null || concurrency === null) return EXIT_USAGE;
+    const adminPort = positiveInt(parsed.values['admin-port'], 'admin-port', io);
+    if (requests === null || rate === null || concurrency === null || adminPort === null) return EXIT_USAGE;
     const result = await runDemo({
       ...(requests ? { requests } : {}),
       ...(rate ? { rate } : {}),
       ...(concurrency ? { concurrency } : {}),
+      ...(adminPort ? { adminPort } : {}),
+      keep: parsed.values.keep === true,
       out: { write: io.stdout, isTTY: io.isTTY === true },
     });
     return result.failed === 0 ? EXIT_OK : EXIT_FAILURE;

@@ -20,7 +20,7 @@ import { createMesh, type Mesh } from '../mesh.js';
 import { createCa, issueSvid } from '../security/dev-ca.js';
 import type { CallEvent } from '../telemetry/call-events.js';
 import type { Logger } from '../util/logger.js';
-import { formatTable, percentile } from './table.js';
+import { formatTable } from './table.js';
 
 export interface DemoOptions {
   /** Calls to make in all (default 4000). */
@@ -31,6 +31,12 @@ export interface DemoOptions {
   readonly rate?: number;
   /** Where to write (default stdout). */
   readonly out?: { write(text: string): unknown; readonly isTTY?: boolean };
+  /** Port of the caller's admin server (default: any free port). */
+  readonly adminPort?: number;
+  /** After the run, keep serving light traffic until `stop` resolves (or SIGINT/SIGTERM). */
+  readonly keep?: boolean;
+  /** Ends a `keep` run (default: the first SIGINT or SIGTERM). */
+  readonly stop?: Promise<void>;
 }
 
 export interface DemoResult {
@@ -38,6 +44,8 @@ export interface DemoResult {
   readonly failed: number;
   readonly rows: readonly DemoRow[];
   readonly events: readonly string[];
+  /** The caller's dashboard. */
+  readonly dashboardUrl: string;
   /** Calls each payments instance received, by the caller's SPIFFE ID. */
   readonly peers: Readonly<Record<string, number>>;
   /** The call made from an identity the policy does not allow. */
@@ -186,6 +194,60 @@ const SPLIT_AND_CANARY = `      - name: canary
       - name: split
         to: [ { subset: v1, weight: 90 }, { subset: v2, weight: 10 } ]`;
 
+/** Light traffic, a canary now and then, until `stop` (or a signal). */
+async function keepServing(mesh: Mesh, stop: Promise<void> | undefined): Promise<void> {
+  let running = true;
+  const stopped =
+    stop ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  void stopped.then(() => (running = false));
+  const worker = async () => {
+    while (running) {
+      try {
+        const res = await request('http://payments/charge', {
+          dispatcher: mesh.dispatcher,
+          method: 'POST',
+          body: '{"amount":1}',
+          headers: { 'idempotency-key': `keep-${Math.random()}`, ...(Math.random() < 0.05 ? { 'x-canary': 'true' } : {}) },
+        });
+        await res.body.dump();
+      } catch {
+        // shown on the dashboard's error list
+      }
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), stopped]);
+}
+
+type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
+
+/** Per-subset rows from the metrics registry and the golden stats. */
+async function summaryFromMetrics(mesh: Mesh, ejections: ReadonlyMap<string, number>): Promise<DemoRow[]> {
+  const durations = ((await mesh.metrics.getSingleMetric('http_client_request_duration_seconds')?.get())?.values ?? []) as MetricValue[];
+  const retries = ((await mesh.metrics.getSingleMetric('inmesh_retries_total')?.get())?.values ?? []) as MetricValue[];
+  return ['v1', 'v2'].map((subset) => {
+    const counts = durations.filter(
+      (v) => v.metricName === 'http_client_request_duration_seconds_count' && v.labels.peer_service === 'payments' && v.labels.subset === subset,
+    );
+    // The window of the golden stats covers the whole run (under a minute).
+    const signals = mesh.telemetry.stats.signals(`outbound:payments/${subset}`, 59);
+    return {
+      service: 'payments',
+      subset,
+      requests: counts.reduce((n, v) => n + v.value, 0),
+      ok: counts.filter((v) => v.labels.status_code === '200').reduce((n, v) => n + v.value, 0),
+      p50Ms: signals.p50Ms,
+      p99Ms: signals.p99Ms,
+      retries: retries.filter((v) => v.labels.peer_service === 'payments' && v.labels.subset === subset).reduce((n, v) => n + v.value, 0),
+      ejections: ejections.get(subset) ?? 0,
+    };
+  });
+}
+
 /** Runs the demo; resolves with its summary once every call has finished. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const total = options.requests ?? 4000;
@@ -227,9 +289,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     mesh = await createMesh({ config: file, logger: quiet });
     const m = mesh;
+    const admin = await m.admin.listen({ port: options.adminPort ?? 0 });
+    const dashboardUrl = `${admin.url}/dashboard`;
     out.write(
       `inmesh demo: 4 instances of "payments" on 127.0.0.1 (v1-a, v1-b, v1-c, v2-a), mTLS in trust domain ${TRUST_DOMAIN}\n` +
-        `  caller ${CHECKOUT}, config ${file}\n`,
+        `  caller ${CHECKOUT}, config ${file}\n` +
+        `  dashboard ${dashboardUrl}  (metrics: ${admin.url}/metrics)\n`,
     );
     log('all traffic to subset v1');
     m.on('reload', (e) => log(e.ok ? 'config reloaded: canary header -> v2, the rest split 90/10 v1/v2' : `config rejected: ${e.error?.message}`));
@@ -283,7 +348,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     let sent = 0;
     let done = 0;
     let failed = 0;
-    const latencies = new Map<string, number[]>();
     const progress = () => {
       if (!tty) return;
       const elapsed = (performance.now() - started) / 1000;
@@ -305,7 +369,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         const wait = nextAt - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const canary = Math.random() < 0.05;
-        const t0 = performance.now();
         try {
           const res = await request('http://payments/charge', {
             dispatcher: m.dispatcher,
@@ -319,12 +382,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
               ...(canary ? { 'x-canary': 'true' } : {}),
             },
           });
-          const body = (await res.body.json()) as { version?: string };
+          await res.body.dump();
           if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-          const key = body.version ?? '?';
-          let list = latencies.get(key);
-          if (!list) latencies.set(key, (list = []));
-          list.push(performance.now() - t0);
         } catch (err) {
           failed++;
           if (failed <= 5) log(`call failed: ${(err as Error).message}`);
@@ -352,21 +411,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const denied = { from: REPORTING, status: deniedRes.statusCode, code: deniedBody.error?.code };
     log(`${REPORTING} -> payments POST /charge: ${denied.status} ${denied.code ?? ''}`);
 
-    const rows: DemoRow[] = [];
-    for (const subset of ['v1', 'v2']) {
-      const mine = calls.filter((c) => c.service === 'payments' && c.subset === subset);
-      const times = latencies.get(subset) ?? [];
-      rows.push({
-        service: 'payments',
-        subset,
-        requests: mine.length,
-        ok: mine.filter((c) => c.statusCode === 200).length,
-        p50Ms: percentile(times, 50),
-        p99Ms: percentile(times, 99),
-        retries: mine.reduce((n, c) => n + Math.max(0, c.attempts - 1), 0),
-        ejections: ejections.get(subset) ?? 0,
-      });
-    }
+    // The summary comes from the mesh's own metrics (what /metrics and the dashboard show).
+    const rows = await summaryFromMetrics(m, ejections);
     out.write(
       `\n${formatTable(
         ['service', 'subset', 'requests', 'success', 'p50', 'p99', 'retries', 'ejections'],
@@ -392,7 +438,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         ? `\nEvery one of ${total} calls succeeded: retries, outlier ejection and the circuit breakers hid a dead instance and a failing one.\n`
         : `\n${failed} of ${total} calls failed.\n`,
     );
-    return { requests: total, failed, rows, events, peers, denied };
+    if (options.keep) {
+      out.write(`\nStill serving (--keep): watch ${dashboardUrl} ; Ctrl-C to stop.\n`);
+      await keepServing(m, options.stop);
+    }
+    return { requests: total, failed, rows, events, peers, denied, dashboardUrl };
   } finally {
     diagnostics.unsubscribe('inmesh:client:call', onCall);
     await mesh?.close();

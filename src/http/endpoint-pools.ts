@@ -15,6 +15,8 @@ export interface PoolSettings {
 
 export class EndpointPools {
   readonly #pools = new Map<string, Pool>();
+  /** Origins (scheme://host:port) of every pool, for `owns`. */
+  readonly #origins = new Map<string, number>();
   #closed = false;
 
   /** The pool for `endpoint`, created with `settings` on first use. */
@@ -32,6 +34,7 @@ export class EndpointPools {
       // but an 'error' event without one would crash the process.
       pool.on('connectionError', () => {});
       this.#pools.set(key, pool);
+      this.#origins.set(origin, (this.#origins.get(origin) ?? 0) + 1);
     }
     return pool;
   }
@@ -43,8 +46,20 @@ export class EndpointPools {
       const id = key.slice(key.indexOf('://') + 3).split('#')[0] as string;
       if (!ids.has(id)) continue;
       this.#pools.delete(key);
+      this.#forgetOrigin(key.split('#')[0] as string);
       pool.close().catch(() => {});
     }
+  }
+
+  #forgetOrigin(origin: string): void {
+    const n = (this.#origins.get(origin) ?? 1) - 1;
+    if (n <= 0) this.#origins.delete(origin);
+    else this.#origins.set(origin, n);
+  }
+
+  /** True when `origin` (scheme://host:port) is an endpoint this mesh dials. */
+  owns(origin: string): boolean {
+    return this.#origins.has(origin);
   }
 
   get size(): number {

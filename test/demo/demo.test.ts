@@ -29,6 +29,10 @@ describe('demo', () => {
     expect(Object.keys(result.peers)).toEqual(['spiffe://demo.inmesh/sa/checkout']);
     expect(result.denied).toEqual({ from: 'spiffe://demo.inmesh/sa/reporting', status: 403, code: 'ERR_AUTHZ_DENIED' });
     expect(text).toContain('Peer identities seen by payments');
+    // The summary is read from the caller's metrics: every call is counted there.
+    expect((v1?.requests ?? 0) + (v2?.requests ?? 0)).toBe(1500);
+    expect(result.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dashboard$/);
+    expect(text).toContain(result.dashboardUrl);
     expect(text).toMatch(/service\s+subset\s+requests\s+success/);
   });
 });

@@ -133,6 +133,13 @@ describe('tracing', () => {
     }
   });
 
+  it('tells which origins it dials, for instrumentation-undici to leave alone', async () => {
+    const res = await request('http://b/start', { dispatcher: a.dispatcher });
+    await res.body.dump();
+    expect(a.ownsOrigin(`http://${b.address}`)).toBe(true);
+    expect(a.ownsOrigin('http://example.com')).toBe(false);
+  });
+
   it('carries baggage to the next service', async () => {
     const bag = propagation.createBaggage({ tenant: { value: 'acme' } });
     await context.with(propagation.setBaggage(context.active(), bag), async () => {
