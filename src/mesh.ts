@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { dirname } from 'node:path';
 import { Registry } from 'prom-client';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
+import { AdminServer } from './admin/admin-server.js';
 import type { BalancerFactory } from './balancer/balancer.js';
 import type { EjectionEvent } from './balancer/outlier-detection.js';
 import { ServiceEndpoints } from './balancer/service-endpoints.js';
@@ -13,27 +14,32 @@ import { DEFAULTS } from './config/defaults.js';
 import { type ConfigSource, loadConfig } from './config/load.js';
 import { parseDuration } from './config/units.js';
 import type { ConfigRegistries } from './config/validate.js';
+import { currentContext, type RequestContext } from './context/request-context.js';
 import { Discovery } from './discovery/discovery.js';
 import type { Endpoint } from './discovery/endpoint.js';
 import type { ResolverFactory } from './discovery/resolver.js';
 import { InmeshError } from './errors.js';
-import { currentContext, type RequestContext } from './context/request-context.js';
-import { type InboundEnvironment, type InboundObserver, type InboundPolicy, inboundHandler, type RequestHandler } from './http/inbound/inbound-handler.js';
-import { type ConnectMiddleware, connectMiddleware, fastifyPlugin } from './http/inbound/middleware.js';
-import { createInboundServer, type MeshServer } from './http/inbound/server.js';
-import { type Connector, meshConnector } from './http/tls-connector.js';
-import { ConcurrencyLimit } from './resilience/concurrency-limit.js';
-import { TokenBucket } from './resilience/rate-limiter.js';
-import { Authorizer } from './security/authorization.js';
-import { TlsSource } from './security/tls-material.js';
-import { Telemetry } from './telemetry/telemetry.js';
-import { AdminServer } from './admin/admin-server.js';
 import { EndpointPools } from './http/endpoint-pools.js';
 import type { DispatchOptions } from './http/handler.js';
 import { HealthChecker } from './http/health-check.js';
+import {
+  type InboundEnvironment,
+  type InboundObserver,
+  type InboundPolicy,
+  inboundHandler,
+  type RequestHandler,
+} from './http/inbound/inbound-handler.js';
+import { type ConnectMiddleware, connectMiddleware, fastifyPlugin } from './http/inbound/middleware.js';
+import { createInboundServer, type MeshServer } from './http/inbound/server.js';
 import { MeshDispatcher } from './http/mesh-dispatcher.js';
 import { ServiceClient } from './http/service-client.js';
+import { type Connector, meshConnector } from './http/tls-connector.js';
+import { ConcurrencyLimit } from './resilience/concurrency-limit.js';
+import { TokenBucket } from './resilience/rate-limiter.js';
 import { RetryBudget } from './resilience/retry-budget.js';
+import { Authorizer } from './security/authorization.js';
+import { TlsSource } from './security/tls-material.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import { type Clock, type Random, systemClock, systemRandom } from './util/clock.js';
 import { createDefaultLogger, type Logger } from './util/logger.js';
 import { type FileWatch, watchFile } from './util/watch-file.js';
@@ -81,7 +87,14 @@ export interface MeshEvents {
 
 /** What the inbound side refused, and why. */
 export type InboundEvent =
-  | { kind: 'denied' | 'dry-run-denied'; policies: readonly string[]; peer: string | undefined; method: string; path: string; reason: string }
+  | {
+      kind: 'denied' | 'dry-run-denied';
+      policies: readonly string[];
+      peer: string | undefined;
+      method: string;
+      path: string;
+      reason: string;
+    }
   | { kind: 'shed'; reason: 'rate-limit' | 'concurrency-limit' }
   | { kind: 'rejected'; reason: string }
   | { kind: 'peer-refused'; reason: string };
@@ -321,7 +334,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
         ...stats.signals(`outbound:${service.name}`),
         history: stats.history(`outbound:${service.name}`, 60),
         totals: stats.totals(`outbound:${service.name}`),
-        subsets: [...(this.#settings(service.name).subsets.keys())].map((subset) => ({
+        subsets: [...this.#settings(service.name).subsets.keys()].map((subset) => ({
           name: subset,
           ...stats.signals(`outbound:${service.name}/${subset}`),
         })),
@@ -346,7 +359,9 @@ export class Mesh extends EventEmitter<MeshEvents> {
     const bucket =
       rateLimit === undefined
         ? undefined
-        : previous?.rateLimit && previous.rateLimit.ratePerSecond === rateLimit.requestsPerSecond && previous.rateLimit.burst === rateLimit.burst
+        : previous?.rateLimit &&
+            previous.rateLimit.ratePerSecond === rateLimit.requestsPerSecond &&
+            previous.rateLimit.burst === rateLimit.burst
           ? previous.rateLimit
           : new TokenBucket(rateLimit.requestsPerSecond, rateLimit.burst, this.#clock);
     const concurrency =

@@ -8,10 +8,11 @@
 //   /routes     per service: routes, subsets, timeouts, retry policies
 //   /dashboard  one self-contained HTML page: the live graph and golden metrics
 //   /api/overview  what the dashboard polls
+
+import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { AdminConfig, ConfigSnapshot } from '../config/compile.js';
 import type { Logger } from '../util/logger.js';

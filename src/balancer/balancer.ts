@@ -53,7 +53,7 @@ export function isAvailable(endpoint: Endpoint): boolean {
 }
 
 function wasTried(endpoint: Endpoint, tried: readonly Endpoint[] | undefined): boolean {
-  return tried !== undefined && tried.includes(endpoint);
+  return tried?.includes(endpoint) === true;
 }
 
 /**

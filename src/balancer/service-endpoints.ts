@@ -89,7 +89,12 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
         }
       }
       this.#outlier = outlier
-        ? new OutlierDetector(outlier, this.#clock, () => this.#list, (event) => this.#onEjection(event))
+        ? new OutlierDetector(
+            outlier,
+            this.#clock,
+            () => this.#list,
+            (event) => this.#onEjection(event),
+          )
         : undefined;
     }
     if (JSON.stringify(breaker) !== JSON.stringify(this.#breakerSettings)) {
@@ -171,9 +176,13 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
     const members = subset.selector ? this.#list.filter((e) => e.matches(subset.selector as Record<string, string>)) : this.#list;
     const details = { service: this.name, subset: subset.key || undefined };
     if (members.length > 0 && members.every((e) => !isAvailable(e))) {
-      return new InmeshError('ERR_CIRCUIT_OPEN', `every endpoint of ${this.name}${subset.key ? ` (subset ${subset.key})` : ''} has an open circuit`, {
-        details,
-      });
+      return new InmeshError(
+        'ERR_CIRCUIT_OPEN',
+        `every endpoint of ${this.name}${subset.key ? ` (subset ${subset.key})` : ''} has an open circuit`,
+        {
+          details,
+        },
+      );
     }
     const why = this.lastError
       ? `: discovery failed (${this.lastError.message})`

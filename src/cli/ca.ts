@@ -60,7 +60,7 @@ async function issue(values: Record<string, unknown>, io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const parsed = parseSpiffeId(id);
-  if (!parsed || !parsed.path) {
+  if (!parsed?.path) {
     io.stderr(`inmesh ca issue: ${JSON.stringify(id)} is not a workload SPIFFE ID (spiffe://trust-domain/path)\n`);
     return EXIT_USAGE;
   }

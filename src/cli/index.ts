@@ -3,8 +3,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './command.js';
 import { caCommand } from './ca.js';
+import { type CliIo, type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './command.js';
 import { demoCommand } from './demo.js';
 import { validateCommand } from './validate.js';
 

@@ -144,7 +144,11 @@ export interface TelemetryConfig {
   readonly tracing: boolean;
   readonly metrics: boolean;
   readonly accessLog:
-    | { readonly output: 'stdout' | 'stderr' | { readonly file: string }; readonly sample: number; readonly directions: readonly ('inbound' | 'outbound')[] }
+    | {
+        readonly output: 'stdout' | 'stderr' | { readonly file: string };
+        readonly sample: number;
+        readonly directions: readonly ('inbound' | 'outbound')[];
+      }
     | undefined;
 }
 
@@ -219,7 +223,12 @@ function stringMatches(record: Record<string, unknown> | undefined, lowerKeys: b
   return out;
 }
 
-function compileService(name: string, service: ParsedService | undefined, defaults: Policy, identity: IdentitySettings | undefined): ServiceSettings {
+function compileService(
+  name: string,
+  service: ParsedService | undefined,
+  defaults: Policy,
+  identity: IdentitySettings | undefined,
+): ServiceSettings {
   const pick = <K extends keyof Policy>(key: K): Policy[K] => (service?.[key] ?? defaults[key]) as Policy[K];
   const serviceRetries = retries(service?.retries, retries(defaults.retries, undefined));
   const budget = merge(service?.retries?.budget, defaults.retries?.budget) || undefined;
@@ -307,8 +316,7 @@ function compileService(name: string, service: ParsedService | undefined, defaul
       identity?.tls && service?.mtls !== false
         ? {
             identity:
-              service?.identity ??
-              identity.serviceIdentity.replaceAll('{trustDomain}', identity.trustDomain).replaceAll('{service}', name),
+              service?.identity ?? identity.serviceIdentity.replaceAll('{trustDomain}', identity.trustDomain).replaceAll('{service}', name),
           }
         : undefined,
   });

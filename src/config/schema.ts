@@ -565,17 +565,20 @@ const filePath = (description: string) => described(v.pipe(v.string(), v.minLeng
 export const identitySchema = described(
   strict({
     trustDomain: described(
-      v.pipe(v.string(), v.regex(/^[a-z0-9._-]+$/, (issue) => `expected a trust domain (lower-case letters, digits, . - _), got ${issue.received}`)),
+      v.pipe(
+        v.string(),
+        v.regex(/^[a-z0-9._-]+$/, (issue) => `expected a trust domain (lower-case letters, digits, . - _), got ${issue.received}`),
+      ),
       'SPIFFE trust domain of the mesh, e.g. example.org.',
     ),
     tls: v.optional(
       described(
         strict({
           ca: filePath('PEM bundle of the mesh CA(s) that sign peers (relative to this file).'),
-          cert: filePath("PEM certificate of this workload: an X509-SVID of the trust domain."),
+          cert: filePath('PEM certificate of this workload: an X509-SVID of the trust domain.'),
           key: filePath('PEM private key of the certificate.'),
         }),
-        'This workload\'s TLS material; the files are watched and rotate without a restart (`inmesh ca` makes development ones).',
+        "This workload's TLS material; the files are watched and rotate without a restart (`inmesh ca` makes development ones).",
       ),
     ),
     serviceIdentity: v.optional(
@@ -599,7 +602,12 @@ export const authorizationPolicySchema = strict({
     ),
   ),
   methods: v.optional(described(v.array(v.pipe(v.string(), v.toUpperCase())), 'HTTP methods.')),
-  paths: v.optional(described(v.array(v.pipe(v.string(), v.regex(/^(\/|\*)/, 'paths start with / (or are *)'))), 'Paths (normalised): exact, prefix ending in *, or *.')),
+  paths: v.optional(
+    described(
+      v.array(v.pipe(v.string(), v.regex(/^(\/|\*)/, 'paths start with / (or are *)'))),
+      'Paths (normalised): exact, prefix ending in *, or *.',
+    ),
+  ),
   headers: v.optional(described(v.record(v.string(), v.string()), 'Header values: exact, or * for present.')),
   dryRun: v.optional(bool('Log and count what this policy would deny, without denying.', false)),
 });
@@ -613,7 +621,10 @@ export const inboundSchema = described(
       ),
     ),
     authorization: v.optional(
-      described(v.array(authorizationPolicySchema), 'Authorization policies (Istio semantics: DENY wins; once an ALLOW exists, the rest is denied).'),
+      described(
+        v.array(authorizationPolicySchema),
+        'Authorization policies (Istio semantics: DENY wins; once an ALLOW exists, the rest is denied).',
+      ),
     ),
     rateLimit: v.optional(
       strict({
@@ -652,7 +663,9 @@ export const telemetrySchema = described(
     tracing: v.optional(
       strict({ enabled: v.optional(bool('Create spans through @opentelemetry/api (no-op without an SDK).', DEFAULTS.telemetry.tracing)) }),
     ),
-    metrics: v.optional(strict({ enabled: v.optional(bool('Record Prometheus metrics (mesh.metrics, /metrics).', DEFAULTS.telemetry.metrics)) })),
+    metrics: v.optional(
+      strict({ enabled: v.optional(bool('Record Prometheus metrics (mesh.metrics, /metrics).', DEFAULTS.telemetry.metrics)) }),
+    ),
     accessLog: v.optional(
       strict({
         enabled: v.optional(bool('Write access logs (on when this block is present).', true)),
@@ -663,8 +676,12 @@ export const telemetrySchema = described(
             DEFAULTS.telemetry.accessLogOutput,
           ),
         ),
-        sample: v.optional(number('Share of requests logged, 0 to 1; failures are always logged.', 0, 1, DEFAULTS.telemetry.accessLogSample)),
-        directions: v.optional(described(v.array(v.picklist(['inbound', 'outbound'])), 'Which requests are logged.', ['inbound', 'outbound'])),
+        sample: v.optional(
+          number('Share of requests logged, 0 to 1; failures are always logged.', 0, 1, DEFAULTS.telemetry.accessLogSample),
+        ),
+        directions: v.optional(
+          described(v.array(v.picklist(['inbound', 'outbound'])), 'Which requests are logged.', ['inbound', 'outbound']),
+        ),
       }),
     ),
   }),
@@ -674,7 +691,12 @@ export const telemetrySchema = described(
 export const adminSchema = described(
   strict({
     host: v.optional(described(v.string(), 'Address the admin server binds to.', DEFAULTS.admin.host)),
-    token: v.optional(described(v.pipe(v.string(), v.minLength(16, 'use a token of at least 16 characters')), 'Bearer token required by the admin server (redacted in /config).')),
+    token: v.optional(
+      described(
+        v.pipe(v.string(), v.minLength(16, 'use a token of at least 16 characters')),
+        'Bearer token required by the admin server (redacted in /config).',
+      ),
+    ),
   }),
   'The admin server (mesh.admin.listen): /metrics, /healthz, /readyz, /config, /endpoints, /routes, /dashboard.',
 );

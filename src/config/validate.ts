@@ -88,7 +88,7 @@ export function validateConfig(value: unknown, registries: ConfigRegistries): Va
     checkService(service, path, problems);
     services[name] = { ...service, loadBalancer: checkBalancer(service.loadBalancer, [...path, 'loadBalancer']) } as ParsedService;
     if (service.mtls === true && !config.identity?.tls) {
-      problems.push({ path: [...path, 'mtls'], message: 'mTLS needs this workload\'s certificate: set identity.tls' });
+      problems.push({ path: [...path, 'mtls'], message: "mTLS needs this workload's certificate: set identity.tls" });
     }
     if (service.identity !== undefined && !parseSpiffeId(service.identity)) {
       problems.push({ path: [...path, 'identity'], message: `${JSON.stringify(service.identity)} is not a valid SPIFFE ID` });
@@ -122,7 +122,10 @@ function checkIdentity(config: ParsedConfig, problems: RawProblem[]): void {
           message: `expected a SPIFFE ID (spiffe://...), a prefix ending in *, or *; got ${JSON.stringify(from)}`,
         });
       } else if (from !== '*' && !from.endsWith('*') && !parseSpiffeId(from)) {
-        problems.push({ path: ['inbound', 'authorization', index, 'from', i], message: `${JSON.stringify(from)} is not a valid SPIFFE ID` });
+        problems.push({
+          path: ['inbound', 'authorization', index, 'from', i],
+          message: `${JSON.stringify(from)} is not a valid SPIFFE ID`,
+        });
       }
     });
   });

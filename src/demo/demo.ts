@@ -231,7 +231,8 @@ async function summaryFromMetrics(mesh: Mesh, ejections: ReadonlyMap<string, num
   const retries = ((await mesh.metrics.getSingleMetric('inmesh_retries_total')?.get())?.values ?? []) as MetricValue[];
   return ['v1', 'v2'].map((subset) => {
     const counts = durations.filter(
-      (v) => v.metricName === 'http_client_request_duration_seconds_count' && v.labels.peer_service === 'payments' && v.labels.subset === subset,
+      (v) =>
+        v.metricName === 'http_client_request_duration_seconds_count' && v.labels.peer_service === 'payments' && v.labels.subset === subset,
     );
     // The window of the golden stats covers the whole run (under a minute).
     const signals = mesh.telemetry.stats.signals(`outbound:payments/${subset}`, 59);
@@ -297,7 +298,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         `  dashboard ${dashboardUrl}  (metrics: ${admin.url}/metrics)\n`,
     );
     log('all traffic to subset v1');
-    m.on('reload', (e) => log(e.ok ? 'config reloaded: canary header -> v2, the rest split 90/10 v1/v2' : `config rejected: ${e.error?.message}`));
+    m.on('reload', (e) =>
+      log(e.ok ? 'config reloaded: canary header -> v2, the rest split 90/10 v1/v2' : `config rejected: ${e.error?.message}`),
+    );
     m.on('ejection', (e) => {
       const instance = byPort.get(e.endpoint.id);
       if (e.ejected) {
@@ -389,7 +392,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           if (failed <= 5) log(`call failed: ${(err as Error).message}`);
         }
         done++;
-        while (script.length > 0 && done >= (script[0] as { at: number }).at * total) await (script.shift() as { run: () => Promise<void> }).run();
+        while (script.length > 0 && done >= (script[0] as { at: number }).at * total)
+          await (script.shift() as { run: () => Promise<void> }).run();
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

@@ -5,8 +5,9 @@
 // controller API (onRequestStart, onResponseStart(headers object), ...) parses headers into an
 // object at each hop and re-encodes them as Buffers on the way back. So every inmesh stage
 // speaks the callback API, end to end, and a controller-API handler is adapted once, at entry.
-import { util } from 'undici';
+
 import type { Dispatcher } from 'undici';
+import { util } from 'undici';
 
 export type AbortFn = (reason?: Error) => void;
 

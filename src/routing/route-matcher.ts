@@ -17,7 +17,7 @@ export type RequestPredicate = (request: RequestView) => boolean;
 
 function stringPredicate(match: StringMatch): (value: string | undefined) => boolean {
   if ('exact' in match) return (value) => value === match.exact;
-  if ('prefix' in match) return (value) => value !== undefined && value.startsWith(match.prefix);
+  if ('prefix' in match) return (value) => value?.startsWith(match.prefix) === true;
   if ('regex' in match) {
     const re = new RegExp(match.regex);
     return (value) => value !== undefined && re.test(value);

@@ -48,7 +48,7 @@ function pattern(text: string): Pattern {
   if (text === '*') return () => true;
   if (text.endsWith('*')) {
     const prefix = text.slice(0, -1);
-    return (value) => value !== undefined && value.startsWith(prefix);
+    return (value) => value?.startsWith(prefix) === true;
   }
   return (value) => value === text;
 }
@@ -98,11 +98,13 @@ export class Authorizer {
   decide(request: AuthorizationRequest): AuthorizationDecision {
     const dryRunDenials = this.#dryRunDenials(request);
     for (const deny of this.#deny) {
-      if (deny.matches(request)) return { allowed: false, policy: deny.rule.name, dryRunDenials, reason: `denied by policy ${deny.rule.name}` };
+      if (deny.matches(request))
+        return { allowed: false, policy: deny.rule.name, dryRunDenials, reason: `denied by policy ${deny.rule.name}` };
     }
     if (this.#allow.length === 0) return { allowed: true, policy: undefined, dryRunDenials, reason: 'no ALLOW policy' };
     for (const allow of this.#allow) {
-      if (allow.matches(request)) return { allowed: true, policy: allow.rule.name, dryRunDenials, reason: `allowed by policy ${allow.rule.name}` };
+      if (allow.matches(request))
+        return { allowed: true, policy: allow.rule.name, dryRunDenials, reason: `allowed by policy ${allow.rule.name}` };
     }
     return { allowed: false, policy: undefined, dryRunDenials, reason: 'no ALLOW policy matches' };
   }

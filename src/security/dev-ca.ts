@@ -66,7 +66,10 @@ function serial(): string {
 
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END PRIVATE KEY-----\n`;
 }
 
 async function importKey(lib: X509, pem: string): Promise<CryptoKey> {
@@ -81,7 +84,10 @@ export async function createCa(options: CreateCaOptions): Promise<PemPair> {
   // The parsed path must be empty too: "example.org/ns" would otherwise pass as trust domain
   // example.org with a path, and the CA would be made for a trust domain nobody asked for.
   if (parseSpiffeId(`spiffe://${options.trustDomain}`)?.path !== '') {
-    throw new InmeshError('ERR_INVALID_ARGUMENT', `invalid trust domain ${JSON.stringify(options.trustDomain)} (lower-case letters, digits, . - _)`);
+    throw new InmeshError(
+      'ERR_INVALID_ARGUMENT',
+      `invalid trust domain ${JSON.stringify(options.trustDomain)} (lower-case letters, digits, . - _)`,
+    );
   }
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
@@ -114,7 +120,10 @@ export async function issueSvid(options: IssueOptions): Promise<PemPair> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const notBefore = options.notBefore ?? new Date(Date.now() - BACKDATE_MS);
   const uris = options.unsafe?.uris ?? [options.id];
-  const names = [...uris.map((value) => ({ type: 'url' as const, value })), ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value }))];
+  const names = [
+    ...uris.map((value) => ({ type: 'url' as const, value })),
+    ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+  ];
   const isCa = options.unsafe?.isCa === true;
   const cert = await lib.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -128,7 +137,9 @@ export async function issueSvid(options: IssueOptions): Promise<PemPair> {
     extensions: [
       new lib.BasicConstraintsExtension(isCa, undefined, true),
       new lib.KeyUsagesExtension(
-        isCa ? lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.digitalSignature : lib.KeyUsageFlags.digitalSignature | lib.KeyUsageFlags.keyAgreement,
+        isCa
+          ? lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.digitalSignature
+          : lib.KeyUsageFlags.digitalSignature | lib.KeyUsageFlags.keyAgreement,
         true,
       ),
       new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.serverAuth, lib.ExtendedKeyUsage.clientAuth]),

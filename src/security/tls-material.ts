@@ -4,13 +4,14 @@
 // certificate, certificate is an SVID of the trust domain, not expired); otherwise the old
 // material stays and a warning says why. A warning is also given when a third of the
 // certificate's lifetime is left (Istio rotates workload certificates at that point).
+
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import { InmeshError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
-import { watchFile, type FileWatch } from '../util/watch-file.js';
+import { type FileWatch, watchFile } from '../util/watch-file.js';
 import { loadX509Parser, type SpiffeId, verifySvid } from './spiffe.js';
 
 export interface TlsFiles {
@@ -61,7 +62,9 @@ async function readMaterial(files: TlsFiles, trustDomain: string, generation: nu
     secureContext = createSecureContext({ ca, cert, key, minVersion: 'TLSv1.2' });
     leaf = new X509Certificate(cert);
   } catch (err) {
-    throw new InmeshError('ERR_TLS_MATERIAL', `invalid TLS material (${files.cert}, ${files.key}): ${(err as Error).message}`, { cause: err });
+    throw new InmeshError('ERR_TLS_MATERIAL', `invalid TLS material (${files.cert}, ${files.key}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   await loadX509Parser();
   const check = verifySvid(leaf.raw, trustDomain);

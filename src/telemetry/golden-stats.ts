@@ -125,7 +125,16 @@ export class GoldenStats {
   }
 
   signals(key: string, windowSeconds = 10): GoldenSignals {
-    return this.#series.get(key)?.signals(this.#now(), windowSeconds) ?? { requestsPerSecond: 0, successRate: 1, p50Ms: 0, p95Ms: 0, p99Ms: 0, requests: 0 };
+    return (
+      this.#series.get(key)?.signals(this.#now(), windowSeconds) ?? {
+        requestsPerSecond: 0,
+        successRate: 1,
+        p50Ms: 0,
+        p95Ms: 0,
+        p99Ms: 0,
+        requests: 0,
+      }
+    );
   }
 
   history(key: string, seconds = 60): number[] {

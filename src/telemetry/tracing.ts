@@ -63,4 +63,4 @@ export function startSpan(name: string, kind: SpanKind, attributes: Attributes, 
   return tracer().startSpan(name, { kind, attributes, ...(startTime !== undefined ? { startTime } : {}) }, parent);
 }
 
-export { SpanKind, type Span, type Context, trace, otelContext };
+export { type Context, otelContext, type Span, SpanKind, trace };

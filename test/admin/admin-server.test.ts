@@ -2,8 +2,8 @@
 // /readyz, /config with secrets redacted, /endpoints, /routes, /dashboard, /api/overview.
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMesh, type Mesh } from '../../src/index.js';
 import { redact } from '../../src/admin/admin-server.js';
+import { createMesh, type Mesh } from '../../src/index.js';
 import { recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -57,7 +57,9 @@ describe('admin server', () => {
     await res.body.dump();
     const metrics = await get(`${base}/metrics`);
     expect(metrics.type).toContain('text/plain');
-    expect(metrics.text).toContain('http_client_request_duration_seconds_count{service="checkout",peer_service="payments",route="all-v1",subset="v1"');
+    expect(metrics.text).toContain(
+      'http_client_request_duration_seconds_count{service="checkout",peer_service="payments",route="all-v1",subset="v1"',
+    );
     expect(JSON.parse((await get(`${base}/readyz`)).text)).toEqual({ status: 'ready' });
     expect((await get(`${openBase}/healthz`, null)).status).toBe(200);
   });
@@ -67,7 +69,9 @@ describe('admin server', () => {
     expect(config.service).toBe('checkout');
     expect(config.admin.token).toBe('[redacted]');
     expect((await get(`${base}/config`)).text).not.toContain(TOKEN);
-    expect(redact({ a: { apiToken: 'x', password: 'y', keep: 1 } })).toEqual({ a: { apiToken: '[redacted]', password: '[redacted]', keep: 1 } });
+    expect(redact({ a: { apiToken: 'x', password: 'y', keep: 1 } })).toEqual({
+      a: { apiToken: '[redacted]', password: '[redacted]', keep: 1 },
+    });
   });
 
   it('lists endpoints with their state and routes with their policies', async () => {
@@ -79,7 +83,11 @@ describe('admin server', () => {
       }),
     );
     const routes = JSON.parse((await get(`${base}/routes`)).text);
-    expect(routes[0]).toMatchObject({ service: 'payments', subsets: { v1: { version: 'v1' } }, routes: [{ name: 'all-v1' }, { name: 'default' }] });
+    expect(routes[0]).toMatchObject({
+      service: 'payments',
+      subsets: { v1: { version: 'v1' } },
+      routes: [{ name: 'all-v1' }, { name: 'default' }],
+    });
   });
 
   it('serves the dashboard page and its data', async () => {

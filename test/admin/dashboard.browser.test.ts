@@ -4,18 +4,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, type Mesh } from '../../src/index.js';
-import { startLoad, type Load } from '../helpers/load.js';
+import { type Load, startLoad } from '../helpers/load.js';
 import { recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const CHROMIUM = process.env.INMESH_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`SKIPPED test/admin/dashboard.browser.test.ts: ${CHROMIUM} is missing; run \`bash scripts/system-deps.sh\` (apt-get install chromium)`);
+  console.warn(
+    `SKIPPED test/admin/dashboard.browser.test.ts: ${CHROMIUM} is missing; run \`bash scripts/system-deps.sh\` (apt-get install chromium)`,
+  );
 }
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
@@ -32,14 +34,24 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       logger: recordingLogger(),
       config: {
         service: 'checkout',
-        discovery: [{ static: { payments: [ups[0]?.address as string, ups[1]?.address as string], inventory: [ups[2]?.address as string] } }],
+        discovery: [
+          { static: { payments: [ups[0]?.address as string, ups[1]?.address as string], inventory: [ups[2]?.address as string] } },
+        ],
         services: { payments: {}, inventory: {} },
       },
     });
     url = `${(await mesh.admin.listen({ port: 0 })).url}/dashboard`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {

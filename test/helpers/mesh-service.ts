@@ -3,8 +3,8 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMesh, type Mesh, type MeshConfig } from '../../src/index.js';
 import type { MeshServer } from '../../src/http/inbound/server.js';
+import { createMesh, type Mesh, type MeshConfig } from '../../src/index.js';
 import { recordingLogger } from './quiet.js';
 
 export interface MeshService {

@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMesh, DEADLINE_HEADER, InmeshError, type Mesh } from '../../src/index.js';
-import { type MeshService, startMeshService } from '../helpers/mesh-service.js';
+import { createMesh, DEADLINE_HEADER, type InmeshError, type Mesh } from '../../src/index.js';
 import { waitFor } from '../helpers/load.js';
+import { type MeshService, startMeshService } from '../helpers/mesh-service.js';
 import { recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 
@@ -19,21 +19,18 @@ describe('deadline propagation across two hops', () => {
   beforeAll(async () => {
     c = await startUpstream('c');
     c.behaviour = 'hang';
-    b = await startMeshService(
-      { service: 'b', discovery: [{ static: { c: [c.address] } }] },
-      async (_req, res, mesh) => {
-        const started = performance.now();
-        const deadlineSeen = mesh.context()?.deadlineAt !== undefined;
-        try {
-          const r = await request('http://c/work', { dispatcher: mesh.dispatcher });
-          await r.body.dump();
-          res.end('done');
-        } catch (err) {
-          bOutcome = { code: (err as InmeshError).code, tookMs: performance.now() - started, deadlineSeen };
-          if (!res.headersSent) res.writeHead(504).end();
-        }
-      },
-    );
+    b = await startMeshService({ service: 'b', discovery: [{ static: { c: [c.address] } }] }, async (_req, res, mesh) => {
+      const started = performance.now();
+      const deadlineSeen = mesh.context()?.deadlineAt !== undefined;
+      try {
+        const r = await request('http://c/work', { dispatcher: mesh.dispatcher });
+        await r.body.dump();
+        res.end('done');
+      } catch (err) {
+        bOutcome = { code: (err as InmeshError).code, tookMs: performance.now() - started, deadlineSeen };
+        if (!res.headersSent) res.writeHead(504).end();
+      }
+    });
     a = await createMesh({
       logger: recordingLogger(),
       config: { discovery: [{ static: { b: [b.address] } }], services: { b: { timeout: '300ms' } } },

@@ -1,10 +1,11 @@
 // Timeouts and deadlines: the call's remaining budget travels in x-inmesh-timeout-ms; a call
 // past its deadline fails with ERR_DEADLINE_EXCEEDED, through fetch as TypeError with cause.
+
+import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, DEADLINE_HEADER, InmeshError, type Mesh, runWithContext } from '../../src/index.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
-import { performance } from 'node:perf_hooks';
 
 describe('deadlines', () => {
   let up: Upstream;

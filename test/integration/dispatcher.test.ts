@@ -2,7 +2,7 @@
 // bundled undici calls dispatchers with the callback handler API), npm undici's fetch and
 // request, setGlobalDispatcher, and a direct dispatch with a controller-API handler. Hosts that
 // are not mesh services pass through, unless the config refuses them.
-import { fetch as undiciFetch, getGlobalDispatcher, request, setGlobalDispatcher, type Dispatcher } from 'undici';
+import { type Dispatcher, getGlobalDispatcher, request, setGlobalDispatcher, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, InmeshError, type Mesh } from '../../src/index.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';

@@ -20,7 +20,12 @@ describe.each(['round-robin', 'peak-ewma'] as const)('failover under steady load
         services: {
           payments: {
             loadBalancer: policy,
-            retries: { attempts: 3, perTryTimeout: '150ms', on: ['connect-failure', 'reset', 'timeout', 503], budget: { minRetriesPerSecond: 50 } },
+            retries: {
+              attempts: 3,
+              perTryTimeout: '150ms',
+              on: ['connect-failure', 'reset', 'timeout', 503],
+              budget: { minRetriesPerSecond: 50 },
+            },
             outlierDetection: { consecutive5xxErrors: 3, consecutiveGatewayErrors: 3, baseEjectionTime: '400ms', maxEjectionPercent: 67 },
             circuitBreaker: { resetTimeout: '300ms' },
           },

@@ -53,7 +53,11 @@ describe('inbound middleware and plugins', () => {
 
     fastify = Fastify();
     await fastify.register(mesh.fastifyPlugin());
-    fastify.post('/echo', async (req: { body: unknown; url: string }) => ({ body: req.body, deadline: mesh.context()?.deadlineAt !== undefined, path: req.url }));
+    fastify.post('/echo', async (req: { body: unknown; url: string }) => ({
+      body: req.body,
+      deadline: mesh.context()?.deadlineAt !== undefined,
+      path: req.url,
+    }));
     fastify.get('/*', async (req: { url: string }) => ({ path: req.url }));
     await fastify.listen({ port: 0, host: '127.0.0.1' });
     base.fastify = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;

@@ -5,8 +5,8 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, InmeshError, type Mesh } from '../../src/index.js';
-import { createPki, type Pki } from '../helpers/pki.js';
 import { type MeshService, startMeshService, whoami } from '../helpers/mesh-service.js';
+import { createPki, type Pki } from '../helpers/pki.js';
 import { recordingLogger } from '../helpers/quiet.js';
 
 const TD = 'example.org';

@@ -17,7 +17,10 @@ describe('permissive mTLS', () => {
     pki = await createPki(TD);
     await pki.issue('payments', `spiffe://${TD}/sa/payments`);
     await pki.issue('orders', `spiffe://${TD}/sa/orders`);
-    svc = await startMeshService({ identity: { trustDomain: TD, tls: pki.tls('payments') }, inbound: { mtls: 'permissive' } }, whoami('payments'));
+    svc = await startMeshService(
+      { identity: { trustDomain: TD, tls: pki.tls('payments') }, inbound: { mtls: 'permissive' } },
+      whoami('payments'),
+    );
     client = await createMesh({
       logger: recordingLogger(),
       config: { identity: { trustDomain: TD, tls: pki.tls('orders') }, discovery: [{ static: { payments: [svc.address] } }] },
@@ -42,7 +45,8 @@ describe('permissive mTLS', () => {
   it('keeps serving both, interleaved', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const res = i % 2 ? await request('http://payments/y', { dispatcher: client.dispatcher }) : await request(`http://${svc.address}/y`);
+        const res =
+          i % 2 ? await request('http://payments/y', { dispatcher: client.dispatcher }) : await request(`http://${svc.address}/y`);
         return ((await res.body.json()) as { peer: string | null }).peer;
       }),
     );

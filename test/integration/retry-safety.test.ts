@@ -28,7 +28,11 @@ describe('retry safety', () => {
     const closed = await startUpstream('closed');
     closedPort = closed.port;
     await closed.stop();
-    const retries = { attempts: 3, on: ['connect-failure', 'reset'] as ('connect-failure' | 'reset')[], backoff: { base: '1ms', max: '1ms' } };
+    const retries = {
+      attempts: 3,
+      on: ['connect-failure', 'reset'] as ('connect-failure' | 'reset')[],
+      backoff: { base: '1ms', max: '1ms' },
+    };
     mesh = await createMesh({
       config: {
         discovery: [{ static: { resetting: [resetting.address], flaky: [`127.0.0.1:${closedPort}`, echo.address] } }],

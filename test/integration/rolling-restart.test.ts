@@ -14,13 +14,17 @@ describe('rolling restart', () => {
   let client: Mesh;
 
   const start = (name: string, port = 0) =>
-    startMeshService({ service: 'api', inbound: { drain: { timeout: '5s' } } }, (req, res) => {
-      accepted.n++;
-      res.on('finish', () => accepted.finished++);
-      req.resume();
-      // A little work, so that requests are in progress when the drain starts.
-      setTimeout(() => res.end(name), 5 + Math.random() * 10);
-    }, port);
+    startMeshService(
+      { service: 'api', inbound: { drain: { timeout: '5s' } } },
+      (req, res) => {
+        accepted.n++;
+        res.on('finish', () => accepted.finished++);
+        req.resume();
+        // A little work, so that requests are in progress when the drain starts.
+        setTimeout(() => res.end(name), 5 + Math.random() * 10);
+      },
+      port,
+    );
 
   beforeAll(async () => {
     instances.push(await start('one'), await start('two'));

@@ -50,7 +50,14 @@ describe('certificate rotation without restart', () => {
 
   async function serverSerial(): Promise<string> {
     const orders = await pki.issue('probe', ORDERS);
-    const socket = connect({ host: '127.0.0.1', port: svc.port, ca: pki.ca.cert, cert: orders.pem.cert, key: orders.pem.key, rejectUnauthorized: false });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: svc.port,
+      ca: pki.ca.cert,
+      cert: orders.pem.cert,
+      key: orders.pem.key,
+      rejectUnauthorized: false,
+    });
     await once(socket, 'secureConnect');
     const serial = socket.getPeerCertificate().serialNumber;
     socket.destroy();

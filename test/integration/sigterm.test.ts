@@ -1,8 +1,8 @@
 // Issue #3 §4: SIGTERM drains a real process: readiness goes false, the listener stops
 // accepting, the request in progress finishes, then the process exits by itself.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';

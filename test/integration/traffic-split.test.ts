@@ -29,7 +29,13 @@ describe('traffic split', () => {
             subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
             routes: [
               { name: 'canary', match: { headers: { 'x-canary': 'true' } }, to: [{ subset: 'v2' }] },
-              { name: 'split', to: [{ subset: 'v1', weight: 90 }, { subset: 'v2', weight: 10 }] },
+              {
+                name: 'split',
+                to: [
+                  { subset: 'v1', weight: 90 },
+                  { subset: 'v2', weight: 10 },
+                ],
+              },
             ],
           },
         },

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessLog } from '../../src/telemetry/access-log.js';
 import { createMesh, type Mesh } from '../../src/index.js';
+import { AccessLog } from '../../src/telemetry/access-log.js';
 import { type MeshService, startMeshService, whoami } from '../helpers/mesh-service.js';
 import { recordingLogger } from '../helpers/quiet.js';
 
@@ -51,8 +51,24 @@ describe('access log', () => {
       outbound = await read('client.log');
       if (inbound.length === 0 || outbound.length === 0) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(inbound[0]).toMatchObject({ level: 30, msg: 'request', direction: 'inbound', service: 'api', method: 'GET', path: '/orders/7?x=1', status: 200 });
-    expect(outbound[0]).toMatchObject({ level: 30, msg: 'call', direction: 'outbound', service: 'web', peer_service: 'api', status: 200, retries: 0 });
+    expect(inbound[0]).toMatchObject({
+      level: 30,
+      msg: 'request',
+      direction: 'inbound',
+      service: 'api',
+      method: 'GET',
+      path: '/orders/7?x=1',
+      status: 200,
+    });
+    expect(outbound[0]).toMatchObject({
+      level: 30,
+      msg: 'call',
+      direction: 'outbound',
+      service: 'web',
+      peer_service: 'api',
+      status: 200,
+      retries: 0,
+    });
     expect(outbound[0]?.endpoint).toBe(server.address);
     expect(typeof inbound[0]?.duration_ms).toBe('number');
     expect(typeof inbound[0]?.time).toBe('number');

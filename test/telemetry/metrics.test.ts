@@ -1,8 +1,9 @@
 // Issue #4 §2: Prometheus metrics with OTel semconv names and bounded labels: client and server
 // durations, retries, ejections, endpoints by state, in-flight, reloads, authorization denials,
 // shed requests; 10,000 distinct paths keep the series count flat.
-import { request } from 'undici';
+
 import { Registry } from 'prom-client';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, type Mesh } from '../../src/index.js';
 import { type MeshService, startMeshService, whoami } from '../helpers/mesh-service.js';
@@ -36,7 +37,10 @@ describe('metrics', () => {
         service: 'checkout',
         discovery: [{ static: { payments: [up.address], flaky: [failing.address], api: [server.address] } }],
         services: {
-          flaky: { retries: { attempts: 3, on: [503], backoff: { base: '1ms', max: '1ms' } }, outlierDetection: { consecutive5xxErrors: 2 } },
+          flaky: {
+            retries: { attempts: 3, on: [503], backoff: { base: '1ms', max: '1ms' } },
+            outlierDetection: { consecutive5xxErrors: 2 },
+          },
         },
       },
     });

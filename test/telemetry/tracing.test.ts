@@ -9,10 +9,10 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMesh, type Mesh } from '../../src/index.js';
+import { waitFor } from '../helpers/load.js';
 import { type MeshService, startMeshService } from '../helpers/mesh-service.js';
 import { recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
-import { waitFor } from '../helpers/load.js';
 
 const exporter = new InMemorySpanExporter();
 
@@ -26,7 +26,9 @@ describe('tracing', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     trace.setGlobalTracerProvider(provider);
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
 
     c = await startUpstream('c');
     dead = await startUpstream('dead');
@@ -43,7 +45,12 @@ describe('tracing', () => {
         service: 'a',
         discovery: [{ static: { b: [b.address], flaky: [dead.address, c.address] } }],
         services: {
-          flaky: { loadBalancer: 'round-robin', retries: { attempts: 3, on: ['connect-failure'], backoff: { base: '1ms', max: '1ms' } }, circuitBreaker: false, outlierDetection: false },
+          flaky: {
+            loadBalancer: 'round-robin',
+            retries: { attempts: 3, on: ['connect-failure'], backoff: { base: '1ms', max: '1ms' } },
+            circuitBreaker: false,
+            outlierDetection: false,
+          },
         },
       },
     });
@@ -104,7 +111,9 @@ describe('tracing', () => {
     }
     expect(retried).toBe(true);
     const [internal] = byKind(SpanKind.INTERNAL) as [ReadableSpan];
-    const attempts = byKind(SpanKind.CLIENT).sort((x, y) => Number(x.attributes['http.request.resend_count'] ?? 0) - Number(y.attributes['http.request.resend_count'] ?? 0));
+    const attempts = byKind(SpanKind.CLIENT).sort(
+      (x, y) => Number(x.attributes['http.request.resend_count'] ?? 0) - Number(y.attributes['http.request.resend_count'] ?? 0),
+    );
     expect(internal.name).toBe('GET flaky');
     for (const attempt of attempts) expect(parentOf(attempt)).toBe(internal.spanContext().spanId);
     expect(attempts[0]?.attributes['http.request.resend_count']).toBeUndefined();

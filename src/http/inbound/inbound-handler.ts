@@ -9,11 +9,10 @@ import { ERROR_CODES } from '../../errors.js';
 import type { ConcurrencyLimit } from '../../resilience/concurrency-limit.js';
 import { DEADLINE_HEADER, parseDeadlineHeader } from '../../resilience/deadline.js';
 import type { TokenBucket } from '../../resilience/rate-limiter.js';
-import type { Authorizer, AuthorizationDecision } from '../../security/authorization.js';
-import type { Clock } from '../../util/clock.js';
-import { isInmeshError } from '../../errors.js';
+import type { AuthorizationDecision, Authorizer } from '../../security/authorization.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import { type Context, extractContext, failSpan, otelContext, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
+import type { Clock } from '../../util/clock.js';
 import { normalizePath } from '../path-normalize.js';
 import { peerIdentity } from './peer-identity.js';
 import { checkRequest } from './request-hygiene.js';
@@ -163,7 +162,7 @@ export function admit(
   let deadlineAt: number | undefined;
   if (timeoutMs !== undefined) {
     if (timeoutMs === 0) {
-      refuse(res, 'ERR_DEADLINE_EXCEEDED', 'the caller\'s deadline had passed on arrival');
+      refuse(res, 'ERR_DEADLINE_EXCEEDED', "the caller's deadline had passed on arrival");
       return false;
     }
     deadlineAt = env.clock.now() + timeoutMs;

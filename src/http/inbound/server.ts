@@ -7,13 +7,13 @@
 // Drain: readiness goes false, the listener stops accepting, idle keep-alive connections close,
 // requests in progress finish (up to a timeout), then the rest are closed.
 import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from '../../util/logger.js';
 import { verifySvid } from '../../security/spiffe.js';
 import type { TlsMaterial, TlsSource } from '../../security/tls-material.js';
+import type { Logger } from '../../util/logger.js';
 import { setPeerIdentity } from './peer-identity.js';
 
 export type MtlsMode = 'strict' | 'permissive' | 'off';

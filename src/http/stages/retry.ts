@@ -15,7 +15,7 @@ import { classifyStatus, isIdempotent, kCancelled, kPerTryTimeout, NOT_SENT, typ
 import { isRetryable, type RetryPolicy } from '../../resilience/retry-policy.js';
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
 import { type CallState, callOf } from '../call.js';
-import { type AbortFn, type Dispatch, type DispatchHandler, type DispatchOptions } from '../handler.js';
+import type { AbortFn, Dispatch, DispatchHandler, DispatchOptions } from '../handler.js';
 import { getHeader, getRawHeader } from '../headers.js';
 import { type AttemptBodySource, attemptBodySource } from '../replayable-body.js';
 import { type ErrorWithOutcome, kOutcome } from './balance.js';

@@ -3,15 +3,7 @@
 // header for the callee, and, when tracing, a CLIENT span for the attempt whose context travels
 // in traceparent/tracestate/baggage.
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
-import {
-  type Context,
-  failSpan,
-  propagationHeaders,
-  type Span,
-  SpanKind,
-  startSpan,
-  trace,
-} from '../../telemetry/tracing.js';
+import { type Context, failSpan, propagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
 import { type CallState, callOf } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';

@@ -72,7 +72,7 @@ describe('checkRequest: request target', () => {
     ['http://svc.local/a', 'SVC.LOCAL', '/a'],
     ['http://127.0.0.1:3000/a', '127.0.0.1:3000', '/a'],
     ['http://[::1]:3000/a', '[::1]:3000', '/a'],
-    ['http://svc.local/a?', 'svc.local', '/a?'] // kept as sent: normalisation judges the raw path,
+    ['http://svc.local/a?', 'svc.local', '/a?'], // kept as sent: normalisation judges the raw path,
   ])('rewrites absolute-form for this host to origin-form: %s (Host %s) -> %s', (url, host, rewritten) => {
     const req = message('GET', url, ['Host', host]);
     expect(checkRequest(req)).toBeUndefined();
