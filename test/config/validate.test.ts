@@ -33,7 +33,7 @@ describe('unknown keys', () => {
 
   it('are found at the top level and deep inside unions', () => {
     expect(problems({ servces: {} })).toEqual([
-      'servces: unknown key "servces"; expected one of: $schema, service, discovery, identity, outbound, inbound, defaults, services (did you mean services?)',
+      'servces: unknown key "servces"; expected one of: $schema, service, discovery, identity, outbound, inbound, telemetry, admin, defaults, services (did you mean services?)',
     ]);
     // circuitBreaker is `false | {...}`: the object branch's own problem is reported, not "expected false or ...".
     expect(problems({ services: { a: { circuitBreaker: { errorThresholdPercent: 50 } } } })).toEqual([
@@ -261,7 +261,7 @@ describe('values', () => {
 
   it('a config that is not a mapping says what is expected', () => {
     expect(problems('services: {}')).toEqual([
-      '(root): expected an object with keys $schema, service, discovery, identity, outbound, inbound, defaults, services, got "services: {}"',
+      '(root): expected an object with keys $schema, service, discovery, identity, outbound, inbound, telemetry, admin, defaults, services, got "services: {}"',
     ]);
     // A YAML list where a mapping belongs.
     expect(problems({ services: { a: { retries: [{ attempts: 3 }] } } })).toEqual([
