@@ -1,0 +1,571 @@
+// bench: the client benchmark of issue #2 §6 (`npm run bench:client`). Each mesh path runs beside
+// the undici call it wraps, in the same process and the same run, against one local upstream, so
+// the ratio of the two isolates what the mesh adds. See docs/benchmarks.md.
+//
+// Layout: the upstream (bench/upstream.mjs, node:http) runs in its own process pinned to core 1;
+// this process (load generator + client under test) re-executes itself pinned to core 0, with
+// --expose-gc so every measured slice starts after a full GC.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, loadavg, platform } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  allowedCpus,
+  ensurePinned,
+  fmtInt,
+  fmtPct,
+  fmtSigned,
+  fmtUs,
+  markdownTable,
+  median,
+  onlineCpus,
+  parseArgs,
+  quantile,
+  raisePriority,
+  runLoad,
+  startUpstream,
+  taskset,
+} from './lib.mjs';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+const OPTIONS = {
+  concurrency: { type: 'number', default: 32, min: 1, help: 'requests in flight in the throughput pass' },
+  duration: { type: 'number', default: 5, min: 0.1, help: 'measured seconds per case, split over the rounds' },
+  warmup: { type: 'number', default: 1, min: 0, help: 'warm-up seconds per case, before the first round' },
+  rounds: { type: 'number', default: 10, min: 1, help: 'interleaved rounds; results are medians of rounds' },
+  settle: { type: 'number', default: 0.1, min: 0, help: 'unmeasured seconds at the start of every slice' },
+  'latency-duration': {
+    type: 'number',
+    default: 2,
+    min: 0,
+    help: 'measured seconds per case at concurrency 1 (0 skips that pass)',
+  },
+  memory: { type: 'boolean', default: true, help: 'run bench/memory.mjs at the end (--no-memory skips it)' },
+  'memory-runs': { type: 'number', default: 5, min: 1, help: 'fresh processes per memory figure' },
+  only: { type: 'string', default: '', help: 'comma-separated case ids to run (their baselines are added)' },
+  nice: {
+    type: 'number',
+    default: -10,
+    min: -20,
+    help: 'nice value for the client and upstream, when allowed (root); keeps other programs off their cores',
+  },
+  json: { type: 'boolean', default: false, help: 'also write the results to bench/results/client-<time>.json' },
+  profile: {
+    type: 'string',
+    default: '',
+    help: 'CPU-profile one case id for --duration seconds instead of benchmarking; prints top self time',
+  },
+  help: { type: 'boolean', default: false, help: 'this text' },
+};
+
+// Goals of issue #2 §6.
+const GOAL_RATIO = 0.9;
+const AIM_RATIO = 0.95;
+const GOAL_ADDED_P50_US = 50;
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2), OPTIONS);
+} catch (err) {
+  console.error(err.message);
+  process.exit(2);
+}
+if (args.help) {
+  console.log('npm run bench:client -- [options]\n');
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    console.log(`  --${name.padEnd(18)} ${o.help}${o.type === 'boolean' ? '' : ` (default ${JSON.stringify(o.default)})`}`);
+  }
+  process.exit(0);
+}
+
+// Before the re-exec: a child inherits the nice value, for every thread it starts (GC helpers too).
+const clientNice = raisePriority(0, args.nice);
+await ensurePinned(0, ['--expose-gc'], SCRIPT, process.argv.slice(2));
+
+const undici = await import('undici');
+const { createMesh } = await import('inmesh');
+
+const log = (...a) => console.error(...a);
+const gc = globalThis.gc ?? (() => {});
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+const upstream = await startUpstream({ ports: 2, cpu: 1, nice: args.nice });
+const [port0, port1] = upstream.ports;
+const origin = `http://127.0.0.1:${port0}`;
+const url = `${origin}/`;
+
+// Baselines get the connection settings the mesh gives each endpoint pool (DEFAULTS.connections:
+// 64 connections, 4 s keep-alive), so the two differ only by the mesh.
+const POOL_OPTIONS = { connections: 64, keepAliveTimeout: 4_000 };
+const pool = new undici.Pool(origin, POOL_OPTIONS);
+const agent = new undici.Agent(POOL_OPTIONS);
+
+// Fast path: one endpoint, the policies that can be turned off turned off.
+const fastMesh = await createMesh({
+  config: {
+    discovery: [{ static: { fast: [`127.0.0.1:${port0}`] } }],
+    services: { fast: { retries: { attempts: 1 }, circuitBreaker: false, outlierDetection: false } },
+  },
+});
+
+// The fast path with metrics and tracing turned off: separates what telemetry costs from what
+// routing and balancing cost. Skipped if this build has no such switch.
+let bareMesh;
+try {
+  bareMesh = await createMesh({
+    config: {
+      discovery: [{ static: { bare: [`127.0.0.1:${port0}`] } }],
+      services: { bare: { retries: { attempts: 1 }, circuitBreaker: false, outlierDetection: false } },
+      telemetry: { metrics: { enabled: false }, tracing: { enabled: false } },
+    },
+  });
+} catch (err) {
+  log(`no telemetry-off case: ${err.message}`);
+}
+
+// Everything on: DESIGN.md §5's example service. Both subsets point at the same upstream process
+// (one port each), so the 90/10 split changes what the mesh does, not what the upstream does.
+const fullMesh = await createMesh({
+  config: {
+    discovery: [
+      {
+        static: {
+          full: [
+            { address: `127.0.0.1:${port0}`, labels: { version: 'v1' } },
+            { address: `127.0.0.1:${port1}`, labels: { version: 'v2' } },
+          ],
+        },
+      },
+    ],
+    services: {
+      full: {
+        loadBalancer: 'peak-ewma',
+        timeout: '2s',
+        retries: {
+          attempts: 3,
+          perTryTimeout: '500ms',
+          on: ['connect-failure', 'refused-stream', 'reset', 503],
+          budget: { ratio: 0.2, minRetriesPerSecond: 10, ttl: '10s' },
+        },
+        circuitBreaker: { errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeout: '10s' },
+        outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+        subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
+        routes: [
+          {
+            to: [
+              { subset: 'v1', weight: 90 },
+              { subset: 'v2', weight: 10 },
+            ],
+          },
+        ],
+      },
+    },
+  },
+});
+
+// Every op consumes the whole response body: an unread body would keep its socket busy and make
+// the cheaper path look faster than it is.
+const viaRequest = (target, dispatcher) => async () => {
+  const res = await undici.request(target, { dispatcher });
+  await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+};
+const viaFetch = (fetchFn, target, init) => async () => {
+  const res = await fetchFn(target, init);
+  await res.text();
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+};
+
+// Roles: a baseline is what a mesh row is divided by; a reference is shown for context only.
+// `family` keeps request and fetch apart: fetch costs several times more per call than request,
+// so no row is ever compared across the two.
+const CASES = [
+  { id: 'request-pool', family: 'request', role: 'baseline', label: 'undici.request, Pool', op: viaRequest(url, pool) },
+  {
+    id: 'request-mesh',
+    family: 'request',
+    policy: 'fast',
+    baseline: 'request-pool',
+    label: 'undici.request, mesh.dispatcher',
+    op: viaRequest('http://fast/', fastMesh.dispatcher),
+  },
+  ...(bareMesh
+    ? [
+        {
+          id: 'request-mesh-bare',
+          family: 'request',
+          policy: 'fast, no metrics/tracing',
+          baseline: 'request-pool',
+          label: 'undici.request, mesh.dispatcher',
+          op: viaRequest('http://bare/', bareMesh.dispatcher),
+        },
+      ]
+    : []),
+  {
+    id: 'request-mesh-full',
+    family: 'request',
+    policy: 'full',
+    baseline: 'request-pool',
+    label: 'undici.request, mesh.dispatcher',
+    op: viaRequest('http://full/', fullMesh.dispatcher),
+  },
+  {
+    id: 'ufetch-agent',
+    family: 'fetch',
+    role: 'baseline',
+    label: 'undici.fetch, Agent',
+    op: viaFetch(undici.fetch, url, { dispatcher: agent }),
+  },
+  {
+    id: 'gfetch-agent',
+    family: 'fetch',
+    role: 'baseline',
+    label: 'global fetch, undici Agent',
+    op: viaFetch(globalThis.fetch, url, { dispatcher: agent }),
+  },
+  { id: 'gfetch', family: 'fetch', role: 'reference', label: 'global fetch, no dispatcher', op: viaFetch(globalThis.fetch, url) },
+  {
+    id: 'mesh-fetch',
+    family: 'fetch',
+    policy: 'fast',
+    baseline: 'ufetch-agent',
+    label: 'mesh.fetch',
+    op: viaFetch((u) => fastMesh.fetch(u), 'http://fast/'),
+  },
+  {
+    id: 'gfetch-mesh',
+    family: 'fetch',
+    policy: 'fast',
+    baseline: 'gfetch-agent',
+    label: 'global fetch, mesh.dispatcher',
+    op: viaFetch(globalThis.fetch, 'http://fast/', { dispatcher: fastMesh.dispatcher }),
+  },
+  {
+    id: 'mesh-fetch-full',
+    family: 'fetch',
+    policy: 'full',
+    baseline: 'ufetch-agent',
+    label: 'mesh.fetch',
+    op: viaFetch((u) => fullMesh.fetch(u), 'http://full/'),
+  },
+  {
+    id: 'gfetch-mesh-full',
+    family: 'fetch',
+    policy: 'full',
+    baseline: 'gfetch-agent',
+    label: 'global fetch, mesh.dispatcher',
+    op: viaFetch(globalThis.fetch, 'http://full/', { dispatcher: fullMesh.dispatcher }),
+  },
+];
+const byId = new Map(CASES.map((c) => [c.id, c]));
+
+function selectCases() {
+  if (!args.only) return CASES;
+  const wanted = new Set();
+  for (const id of args.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const c = byId.get(id);
+    if (!c) throw new Error(`unknown case ${id}; known: ${CASES.map((k) => k.id).join(', ')}`);
+    wanted.add(id);
+    if (c.baseline) wanted.add(c.baseline);
+  }
+  return CASES.filter((c) => wanted.has(c.id));
+}
+
+const cpuOf = () => upstream.cpuMicros();
+
+async function shutdown() {
+  await Promise.allSettled([fastMesh.close(), fullMesh.close(), bareMesh?.close(), pool.close(), agent.close()]);
+  await upstream.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// passes
+
+/**
+ * Runs `cases` in interleaved rounds, one family (request, fetch) after the other so that a mesh
+ * row and its baseline are never more than one round of their family apart. Each round gives
+ * every case of the family one slice of `measuredSeconds / rounds`, after a GC and an unmeasured
+ * settle period (which also re-opens sockets the keep-alive timeout closed while the other cases
+ * ran). The order rotates by one case per round, so no case always follows the same neighbour.
+ */
+async function runPass(name, cases, { concurrency, measuredSeconds, warmupSeconds }) {
+  const sliceMs = (measuredSeconds * 1000) / args.rounds;
+  const settleMs = args.settle * 1000;
+  const rounds = new Map(cases.map((c) => [c.id, []]));
+  for (const family of [...new Set(cases.map((c) => c.family))]) {
+    const group = cases.filter((c) => c.family === family);
+    if (warmupSeconds > 0) {
+      log(`${name}, ${family}: warm-up ${warmupSeconds} s per case`);
+      for (const c of group) await runLoad(c.op, { concurrency, durationMs: warmupSeconds * 1000, record: false });
+    }
+    for (let r = 0; r < args.rounds; r++) {
+      const order = group.map((_, i) => group[(i + r) % group.length]);
+      const line = [];
+      for (const c of order) {
+        gc();
+        if (settleMs > 0) await runLoad(c.op, { concurrency, durationMs: settleMs, record: false });
+        const res = await runLoad(c.op, { concurrency, durationMs: sliceMs, cpuOf });
+        if (res.errors > 0) {
+          log(`  ${c.id}: ${res.errors} errors, first: ${res.firstError?.stack ?? res.firstError}`);
+          if (res.firstError?.cause) log('  cause:', res.firstError.cause);
+        }
+        delete res.firstError;
+        rounds.get(c.id).push(res);
+        line.push(`${c.id} ${fmtInt(res.rps)}/s`);
+      }
+      log(`${name}, ${family}: round ${r + 1}/${args.rounds}: ${line.join(', ')}`);
+    }
+  }
+  return summarise(cases, rounds);
+}
+
+/** Medians of rounds; ratios and differences are taken within each round, then the median. */
+function summarise(cases, rounds) {
+  const rows = [];
+  for (const c of cases) {
+    const rs = rounds.get(c.id);
+    const base = c.baseline ? rounds.get(c.baseline) : undefined;
+    const ref = c.family === 'fetch' && c.id !== 'gfetch' && rounds.has('gfetch') ? rounds.get('gfetch') : undefined;
+    const pairs = (f, other) => (other ? rs.map((x, i) => f(x, other[i])) : []);
+    const paired = (f, other) => (other ? median(pairs(f, other)) : Number.NaN);
+    const ratios = pairs((x, b) => x.rps / b.rps, base).sort((a, b) => a - b);
+    rows.push({
+      id: c.id,
+      label: c.label,
+      family: c.family,
+      policy: c.policy ?? '',
+      role: c.role ?? 'mesh',
+      baseline: c.baseline ?? '',
+      rps: median(rs.map((x) => x.rps)),
+      p50Us: median(rs.map((x) => x.p50Us)),
+      p99Us: median(rs.map((x) => x.p99Us)),
+      cpuUsPerReq: median(rs.map((x) => x.cpuUsPerReq)),
+      clientCpu: median(rs.map((x) => x.clientCpu)),
+      upstreamCpu: median(rs.map((x) => x.upstreamCpu)),
+      errors: rs.reduce((n, x) => n + x.errors, 0),
+      requests: rs.reduce((n, x) => n + x.count, 0),
+      ratio: paired((x, b) => x.rps / b.rps, base),
+      // Spread of the per-round ratios (quartiles): how far one round can be trusted on this machine.
+      ratioQ1: quantile(ratios, 0.25),
+      ratioQ3: quantile(ratios, 0.75),
+      addedP50Us: paired((x, b) => x.p50Us - b.p50Us, base),
+      addedCpuUs: paired((x, b) => x.cpuUsPerReq - b.cpuUsPerReq, base),
+      // Throughput the client would reach with its core to itself: robust to other load on the machine.
+      cpuRatio: paired((x, b) => b.cpuUsPerReq / x.cpuUsPerReq, base),
+      ratioVsGlobalFetch: c.id.startsWith('gfetch-') ? paired((x, b) => x.rps / b.rps, ref) : Number.NaN,
+      rounds: rs,
+    });
+  }
+  return rows;
+}
+
+/**
+ * PASS/MISS of a mesh row. The p50 goal is judged on the concurrency-1 pass when it ran: at
+ * concurrency 32 the client's core is saturated, so by Little's law p50 ~ 32 / req/s and the
+ * "added p50" there restates the throughput ratio times the queue (1% of 1 ms = 10 µs), not what
+ * one request pays.
+ */
+function verdict(row, { checkRatio, addedP50Us = row.addedP50Us }) {
+  if (row.role !== 'mesh') return row.role;
+  const misses = [];
+  if (checkRatio && !(row.ratio >= GOAL_RATIO)) misses.push('req/s');
+  if (!(addedP50Us <= GOAL_ADDED_P50_US)) misses.push('p50');
+  if (row.errors > 0) misses.push('errors');
+  if (misses.length) return `MISS (${misses.join(', ')})`;
+  return checkRatio && row.ratio < AIM_RATIO ? `PASS (< ${AIM_RATIO * 100}% aim)` : 'PASS';
+}
+
+const caseName = (row) => `${row.label}${row.policy ? ` [${row.policy}]` : ''}`;
+
+function throughputTable(rows, latency) {
+  const c1 = new Map((latency ?? []).map((r) => [r.id, r.addedP50Us]));
+  const table = markdownTable(
+    ['case', 'req/s', 'p50', 'p99', 'ratio', 'CPU/req', 'CPU ratio', 'CPU client/upstream', 'added p50', 'added p50 @c=1', 'goal'],
+    rows.map((r) => [
+      caseName(r),
+      fmtInt(r.rps),
+      fmtUs(r.p50Us),
+      fmtUs(r.p99Us),
+      r.role === 'mesh' ? `${fmtPct(r.ratio)} (${Math.round(r.ratioQ1 * 100)}–${Math.round(r.ratioQ3 * 100)})` : r.role,
+      `${r.cpuUsPerReq.toFixed(1)} µs`,
+      r.role === 'mesh' ? fmtPct(r.cpuRatio) : '',
+      `${fmtPct(r.clientCpu)} / ${fmtPct(r.upstreamCpu)}`,
+      r.role === 'mesh' ? `${fmtSigned(r.addedP50Us)} µs` : '',
+      r.role === 'mesh' && c1.has(r.id) ? `${fmtSigned(c1.get(r.id))} µs` : '',
+      verdict(r, { checkRatio: true, ...(c1.has(r.id) ? { addedP50Us: c1.get(r.id) } : {}) }),
+    ]),
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+  );
+  const refs = rows
+    .filter((r) => Number.isFinite(r.ratioVsGlobalFetch))
+    .map((r) => `${caseName(r)}: ${fmtPct(r.ratioVsGlobalFetch)} of global fetch with no dispatcher`);
+  return refs.length ? `${table}\n\nreference: ${refs.join('; ')}` : table;
+}
+
+// No CPU column here: with one request in flight the client mostly waits, and CPU per request is
+// dominated by the event loop's own wake-ups, not by the call.
+function latencyTable(rows) {
+  return markdownTable(
+    ['case', 'req/s', 'p50', 'p99', 'added p50', 'goal'],
+    rows.map((r) => [
+      caseName(r),
+      fmtInt(r.rps),
+      fmtUs(r.p50Us),
+      fmtUs(r.p99Us),
+      r.role === 'mesh' ? `${fmtSigned(r.addedP50Us)} µs` : r.role,
+      verdict(r, { checkRatio: false }),
+    ]),
+    ['l', 'r', 'r', 'r', 'r', 'l'],
+  );
+}
+
+function gitState() {
+  try {
+    const run = (...a) => execFileSync('git', a, { cwd: `${HERE}..`, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: run('rev-parse', '--short', 'HEAD'), dirty: run('status', '--porcelain', '--', 'src').length > 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+function machine() {
+  let model = cpus()[0]?.model;
+  try {
+    model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
+  } catch {}
+  let undiciVersion;
+  try {
+    undiciVersion = JSON.parse(readFileSync(new URL('../node_modules/undici/package.json', import.meta.url), 'utf8')).version;
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    cpus: onlineCpus(),
+    model,
+    node: process.version,
+    undici: undiciVersion,
+    globalFetchUndici: process.versions.undici,
+    platform: `${platform()} ${arch()}`,
+    loadAverage: loadavg(),
+    git: gitState(),
+    clientCpus: allowedCpus(),
+    clientPinned: process.env.INMESH_BENCH_PINNED ?? '',
+    upstreamPinned: upstream.pinned,
+    nice: { client: clientNice, upstream: upstream.nice },
+    taskset: Boolean(taskset()),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// profile mode
+
+async function profile(id) {
+  const c = byId.get(id);
+  if (!c) throw new Error(`unknown case ${id}; known: ${CASES.map((k) => k.id).join(', ')}`);
+  const { Session } = await import('node:inspector/promises');
+  const { summariseProfile, formatSummary } = await import('./profile-summary.mjs');
+  const concurrency = args.concurrency;
+  log(`profile ${id}: warm-up ${args.warmup} s, then ${args.duration} s under the CPU profiler`);
+  await runLoad(c.op, { concurrency, durationMs: args.warmup * 1000, record: false });
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const res = await runLoad(c.op, { concurrency, durationMs: args.duration * 1000, cpuOf });
+  const { profile: prof } = await session.post('Profiler.stop');
+  session.disconnect();
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = `${HERE}results/${id}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  writeFileSync(file, JSON.stringify(prof));
+  console.log(`${fmtInt(res.rps)} req/s, p50 ${fmtUs(res.p50Us)}, CPU ${res.cpuUsPerReq.toFixed(1)} µs/req`);
+  console.log(`profile written to ${file}\n`);
+  console.log(formatSummary(summariseProfile(prof), { top: 25 }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+try {
+  if (args.profile) {
+    await profile(args.profile);
+  } else {
+    const cases = selectCases();
+    const meta = machine();
+    const pinNote = meta.taskset
+      ? `client pinned to CPU ${meta.clientPinned || '(not pinned)'}, upstream to CPU ${meta.upstreamPinned ?? '(not pinned)'}`
+      : 'taskset not found: client and upstream run UNPINNED (results are noisier)';
+    const niceNote = `nice ${meta.nice.client}/${meta.nice.upstream}`;
+    log(`inmesh client benchmark: ${meta.model}, ${meta.cpus} CPUs, node ${meta.node}, undici ${meta.undici}; ${pinNote}, ${niceNote}`);
+    log(`concurrency ${args.concurrency}, ${args.duration} s measured per case in ${args.rounds} rounds, warm-up ${args.warmup} s`);
+    // The two cores are meant for the client and the upstream alone; anything else running makes
+    // the client lose its core part of the time, which moves req/s far more than the mesh does.
+    const busy = meta.loadAverage[0] > 0.5;
+    if (busy) log(`WARNING: load average ${meta.loadAverage[0].toFixed(2)} before the run: other work on the machine will add noise`);
+
+    const throughput = await runPass('throughput', cases, {
+      concurrency: args.concurrency,
+      measuredSeconds: args.duration,
+      warmupSeconds: args.warmup,
+    });
+    let latency;
+    if (args['latency-duration'] > 0) {
+      latency = await runPass('latency (concurrency 1)', cases, {
+        concurrency: 1,
+        measuredSeconds: args['latency-duration'],
+        warmupSeconds: 0,
+      });
+    }
+    await shutdown();
+
+    console.log(`\n## Throughput: concurrency ${args.concurrency}, median of ${args.rounds} rounds\n`);
+    console.log(
+      `${meta.date} · ${meta.model} · ${meta.cpus} CPUs · node ${meta.node} · undici ${meta.undici} · ${pinNote} · ${niceNote} · load average before ${meta.loadAverage[0].toFixed(2)}${meta.git ? ` · inmesh ${meta.git.commit}${meta.git.dirty ? ' + uncommitted src changes' : ''}` : ''}\n`,
+    );
+    console.log(throughputTable(throughput, latency));
+    console.log(
+      `\nratio: req/s over its baseline's, paired within each round, median (quartiles) of rounds (request rows: undici.request + Pool; mesh.fetch: undici.fetch + Agent; global fetch + mesh.dispatcher: global fetch + undici Agent). CPU ratio: the same from client CPU per request. Goal: ratio >= ${GOAL_RATIO * 100}% (aim ${AIM_RATIO * 100}%) and <= ${GOAL_ADDED_P50_US} µs added p50, judged at concurrency 1 (${latency ? 'the latency pass below' : 'skipped: judged at this concurrency instead'}); at concurrency ${args.concurrency} p50 is queueing, ~ ${args.concurrency} / req/s.`,
+    );
+    const starved = throughput.filter((r) => r.clientCpu < 0.9);
+    if (starved.length) {
+      console.log(
+        `WARNING: the client got < 90% of its core in ${starved.map((r) => r.id).join(', ')} (other load on the machine, or waiting on the upstream): read CPU ratio beside ratio.`,
+      );
+    }
+    const saturated = throughput.filter((r) => r.upstreamCpu > 0.9);
+    if (saturated.length) {
+      console.log(
+        `WARNING: the upstream used > 90% of its CPU in ${saturated.map((r) => r.id).join(', ')}: those rows measure the upstream, not the client; read CPU/req instead.`,
+      );
+    }
+    if (latency) {
+      console.log(`\n## Latency: concurrency 1, median of ${args.rounds} rounds\n`);
+      console.log(latencyTable(latency));
+    }
+
+    let memory;
+    if (args.memory) {
+      const { runMemory, memoryTable } = await import('./memory.mjs');
+      log(`memory: ${args['memory-runs']} fresh processes per figure`);
+      memory = await runMemory({ runs: args['memory-runs'] });
+      console.log(`\n## Memory: RSS after GC, median of ${args['memory-runs']} fresh processes\n`);
+      console.log(memoryTable(memory));
+    }
+
+    if (args.json) {
+      const dir = new URL('./results/', import.meta.url);
+      mkdirSync(dir, { recursive: true });
+      const file = `${HERE}results/client-${meta.date.replace(/[:.]/g, '-')}.json`;
+      writeFileSync(file, `${JSON.stringify({ meta, options: args, throughput, latency, memory }, null, 2)}\n`);
+      console.log(`\nresults written to ${file}`);
+    }
+  }
+} finally {
+  if (!fastMesh.closed) await shutdown();
+}
