@@ -217,7 +217,8 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
     if (outcome.kind === 'timeout') this.observeLatency(lease);
     this.#outlier?.record(endpoint, outcome);
     if (ticket) {
-      if (outcome.failure) ticket.failure(new Error(outcome.kind));
+      if (outcome.kind === 'cancelled' || outcome.kind === 'invalid') ticket.neutral();
+      else if (outcome.failure) ticket.failure(new Error(outcome.kind));
       else ticket.success();
     }
   }

@@ -52,6 +52,11 @@ export class Endpoint {
   breaker: BreakerView | undefined;
   /** Set when discovery removed the endpoint; in-flight attempts finish, no new ones start. */
   removed = false;
+  /**
+   * The transport's last connection pool for this endpoint and the settings it was made with:
+   * a protocol adapter's cache (opaque here), so an attempt finds its pool without a lookup.
+   */
+  transport: { readonly settings: unknown; readonly pool: unknown } | undefined;
 
   constructor(spec: EndpointSpec) {
     this.host = spec.host;

@@ -1,5 +1,7 @@
-// http: the state of one outbound call, carried from stage to stage on the dispatch options
-// under a symbol (undici's Pool ignores keys it does not know).
+// http: the state of one outbound call, handed from stage to stage. The stages pass this object,
+// not undici's dispatch options: copying the options (with a symbol key for the state) at each
+// hop cost more than the rest of the stack together; the transport builds the options for the
+// endpoint's pool once, from `opts` and what the stages decided.
 import type { PickContext } from '../balancer/balancer.js';
 import type { SubsetRef } from '../balancer/service-endpoints.js';
 import type { FaultSettings, MirrorSettings } from '../config/compile.js';
@@ -8,13 +10,6 @@ import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { RequestView } from '../routing/route-matcher.js';
 import type { DispatchOptions } from './handler.js';
 import { getHeader } from './headers.js';
-
-export const kCall = Symbol('inmesh.call');
-
-/** Dispatch options inside the mesh stack. */
-export interface MeshDispatchOptions extends DispatchOptions {
-  [kCall]: CallState;
-}
 
 /** What the stages of one call decide and share. */
 export class CallState implements RequestView, PickContext {
@@ -33,6 +28,8 @@ export class CallState implements RequestView, PickContext {
   tried: Endpoint[] | undefined;
   /** Attempts sent so far. */
   attempts = 0;
+  /** The request body for the next attempt, when the retry stage replaces it (streamed bodies). */
+  attemptBody: unknown;
   /** The endpoint of the current attempt (balance stage). */
   endpoint: Endpoint | undefined;
   /** Set by the retry stage when the budget refused a retry (telemetry counts it). */
@@ -78,9 +75,4 @@ export class CallState implements RequestView, PickContext {
     }
     return this.#query.get(name) ?? undefined;
   }
-}
-
-/** The call state of mesh dispatch options. */
-export function callOf(opts: DispatchOptions): CallState {
-  return (opts as MeshDispatchOptions)[kCall];
 }

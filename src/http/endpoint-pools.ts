@@ -21,6 +21,14 @@ export class EndpointPools {
 
   /** The pool for `endpoint`, created with `settings` on first use. */
   get(endpoint: Endpoint, settings: PoolSettings): Pool {
+    const cached = endpoint.transport;
+    if (cached !== undefined && cached.settings === settings) return cached.pool as Pool;
+    const pool = this.#lookup(endpoint, settings);
+    endpoint.transport = { settings, pool };
+    return pool;
+  }
+
+  #lookup(endpoint: Endpoint, settings: PoolSettings): Pool {
     const origin = `${settings.protocol}://${endpoint.id}`;
     const key = settings.connector ? `${origin}#${settings.connector.key}` : origin;
     let pool = this.#pools.get(key);
@@ -41,6 +49,7 @@ export class EndpointPools {
 
   /** Closes the pools of endpoints that left; requests in flight on them finish first. */
   release(endpoints: readonly Endpoint[]): void {
+    for (const endpoint of endpoints) endpoint.transport = undefined;
     const ids = new Set(endpoints.map((e) => e.id));
     for (const [key, pool] of this.#pools) {
       const id = key.slice(key.indexOf('://') + 3).split('#')[0] as string;

@@ -2,6 +2,7 @@
 // array of pairs, iterable), without normalising them when nothing needs to change.
 
 type HeaderValue = string | string[] | Buffer | Buffer[] | number | undefined | null;
+
 export type HeadersInput = unknown;
 
 function text(value: unknown): string | undefined {
@@ -52,14 +53,32 @@ export function getHeader(headers: HeadersInput, name: string): string | undefin
  */
 export function withHeaders(headers: HeadersInput, additions: readonly (readonly [string, string])[]): string[] {
   const out: string[] = [];
-  forEachHeader(headers, (name, value) => {
-    const lower = name.toLowerCase();
-    for (const [added] of additions) if (added === lower) return;
-    if (value === undefined || value === null) return;
-    if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
-    else out.push(name, String(value));
-  });
-  for (const [name, value] of additions) out.push(name, value);
+  // The shapes seen on the hot path first (no headers: undici.request; a plain object: fetch and
+  // most callers), without a visitor closure; the rest through forEachHeader.
+  if (headers !== undefined && headers !== null) {
+    // A name longer than every added one cannot be replaced: skip lower-casing it.
+    let longest = 0;
+    for (let i = 0; i < additions.length; i++) longest = Math.max(longest, ((additions[i] as readonly [string, string])[0] as string).length);
+    const push = (name: string, value: HeaderValue) => {
+      if (value === undefined || value === null) return;
+      if (name.length <= longest) {
+        const lower = name.toLowerCase();
+        for (let i = 0; i < additions.length; i++) if ((additions[i] as readonly [string, string])[0] === lower) return;
+      }
+      if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
+      else out.push(name, String(value));
+    };
+    if (!Array.isArray(headers) && typeof (headers as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      const record = headers as Record<string, HeaderValue>;
+      for (const name in record) push(name, record[name]);
+    } else {
+      forEachHeader(headers, push);
+    }
+  }
+  for (let i = 0; i < additions.length; i++) {
+    const [name, value] = additions[i] as readonly [string, string];
+    out.push(name, value);
+  }
   return out;
 }
 

@@ -145,12 +145,20 @@ function isStreaming(body: unknown): body is AsyncIterable<Chunk> {
   );
 }
 
+const NO_BODY = new StaticBody(null);
+
 /**
- * Wraps a request body for retries. `contentLength` (from the request headers) lets a body that
- * is known to exceed the limit go straight through, unwrapped.
+ * Wraps a request body for retries. `contentLength` (from the request headers, read only for
+ * streamed bodies) lets a body known to exceed the limit go straight through, unwrapped.
  */
-export function attemptBodySource(body: unknown, limit: number, contentLength: number | undefined): AttemptBodySource {
-  if (!isStreaming(body)) return new StaticBody(body ?? null);
-  if (contentLength !== undefined && contentLength > limit) return new OneShotBody(body);
+export function attemptBodySource(
+  body: unknown,
+  limit: number,
+  contentLength: number | undefined | (() => number | undefined),
+): AttemptBodySource {
+  if (body === null || body === undefined) return NO_BODY;
+  if (!isStreaming(body)) return new StaticBody(body);
+  const length = typeof contentLength === 'function' ? contentLength() : contentLength;
+  if (length !== undefined && length > limit) return new OneShotBody(body);
   return new StreamBody(body, limit);
 }

@@ -9,15 +9,15 @@ import { compileMatch } from '../routing/route-matcher.js';
 import { weightedPicker } from '../routing/weighted.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Clock, Random } from '../util/clock.js';
-import { CallState, kCall, type MeshDispatchOptions } from './call.js';
+import { CallState } from './call.js';
 import type { EndpointPools, PoolSettings } from './endpoint-pools.js';
-import type { Dispatch, DispatchHandler, DispatchOptions } from './handler.js';
+import type { DispatchHandler, DispatchOptions } from './handler.js';
 import { balanceStage } from './stages/balance.js';
 import { deadlineStage } from './stages/deadline.js';
 import { faultStage } from './stages/fault.js';
 import { retryStage } from './stages/retry.js';
 import { type CompiledRoute, type MirrorDispatch, routeStage } from './stages/route.js';
-import { compose, type Stage } from './stages/stage.js';
+import { type CallDispatch, compose, type Stage } from './stages/stage.js';
 import { telemetryStage } from './stages/telemetry.js';
 import { transport } from './stages/transport.js';
 
@@ -62,7 +62,7 @@ function subsetRef(settings: ServiceSettings, name: string | undefined): SubsetR
 }
 
 export class ServiceClient {
-  readonly #dispatch: Dispatch;
+  readonly #dispatch: CallDispatch;
 
   constructor(
     readonly settings: ServiceSettings,
@@ -133,7 +133,6 @@ export class ServiceClient {
   dispatch(opts: DispatchOptions, handler: DispatchHandler, authority: string, subset?: string): boolean {
     const call = new CallState(this.settings.name, authority, opts);
     if (subset !== undefined) call.subset = subsetRef(this.settings, subset);
-    const meshOpts = { ...opts, [kCall]: call } as MeshDispatchOptions;
-    return this.#dispatch(meshOpts, handler);
+    return this.#dispatch(call, handler);
   }
 }

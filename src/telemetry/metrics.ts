@@ -4,7 +4,8 @@
 // metrics are `inmesh_*`. Every label is bounded by construction: service, route *name* (from
 // the config, never the raw path), subset, method (normalised to the known set), status code,
 // policy names, endpoint addresses from discovery. A request cannot mint a new series.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { FastHistogram, type HistogramSeries } from './fast-histogram.js';
 
 /** OTel semconv bucket boundaries for http.*.request.duration, in seconds. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -32,15 +33,21 @@ export interface MetricsSource {
   certificateExpirySeconds(): number | undefined;
 }
 
+type Index<T> = Map<string, T>;
+
 export class MeshMetrics {
+  /** peer service -> route -> subset -> method -> status -> series (one mesh has one `service`). */
+  readonly #clientIndex: Index<Index<Index<Index<Map<number, HistogramSeries>>>>> = new Map();
+  // In flight: plain numbers on the request path, read by the gauge at scrape time.
+  #inboundInFlight = 0;
+  #outboundInFlight = 0;
   readonly registry: Registry;
-  readonly #clientDuration: Histogram<string>;
-  readonly #serverDuration: Histogram<string>;
+  readonly #clientDuration: FastHistogram;
+  readonly #serverDuration: FastHistogram;
   readonly #retries: Counter<string>;
   readonly #budgetExhausted: Counter<string>;
   readonly #circuit: Gauge<string>;
   readonly #ejections: Counter<string>;
-  readonly #inFlight: Gauge<string>;
   readonly #reloads: Counter<string>;
   readonly #denials: Counter<string>;
   readonly #shed: Counter<string>;
@@ -49,14 +56,14 @@ export class MeshMetrics {
   constructor(registry: Registry | undefined, source: MetricsSource) {
     this.registry = registry ?? new Registry();
     const registers = [this.registry];
-    this.#clientDuration = new Histogram({
+    this.#clientDuration = new FastHistogram({
       name: 'http_client_request_duration_seconds',
       help: 'Duration of outbound HTTP calls through the mesh, retries included (OTel http.client.request.duration).',
       labelNames: ['service', 'peer_service', 'route', 'subset', 'method', 'status_code'],
       buckets: HTTP_DURATION_BUCKETS,
       registers,
     });
-    this.#serverDuration = new Histogram({
+    this.#serverDuration = new FastHistogram({
       name: 'http_server_request_duration_seconds',
       help: 'Duration of inbound HTTP requests (OTel http.server.request.duration).',
       labelNames: ['service', 'route', 'method', 'status_code'],
@@ -97,14 +104,17 @@ export class MeshMetrics {
         for (const { service, state, count } of source.endpointStates()) this.set({ peer_service: service, state }, count);
       },
     });
-    this.#inFlight = new Gauge({
+    const metrics = this;
+    new Gauge({
       name: 'inmesh_requests_in_flight',
       help: 'Requests in progress, by direction (inbound, outbound).',
       labelNames: ['direction'],
       registers,
+      collect() {
+        this.set({ direction: 'inbound' }, metrics.#inboundInFlight);
+        this.set({ direction: 'outbound' }, metrics.#outboundInFlight);
+      },
     });
-    this.#inFlight.set({ direction: 'inbound' }, 0);
-    this.#inFlight.set({ direction: 'outbound' }, 0);
     this.#reloads = new Counter({
       name: 'inmesh_config_reloads_total',
       help: 'Config reloads, by result (success, rejected).',
@@ -142,14 +152,33 @@ export class MeshMetrics {
   }
 
   clientCall(service: string, peerService: string, route: string, subset: string, method: string, status: number, seconds: number): void {
-    this.#clientDuration.observe(
-      { service, peer_service: peerService, route, subset, method: methodLabel(method), status_code: statusLabel(status) },
-      seconds,
-    );
+    // Nested maps on strings that come from the config (the same objects call after call, whose
+    // hashes V8 keeps), instead of a key string built per call.
+    let byRoute = this.#clientIndex.get(peerService);
+    if (!byRoute) this.#clientIndex.set(peerService, (byRoute = new Map()));
+    let bySubset = byRoute.get(route);
+    if (!bySubset) byRoute.set(route, (bySubset = new Map()));
+    let byMethod = bySubset.get(subset);
+    if (!byMethod) bySubset.set(subset, (byMethod = new Map()));
+    const m = methodLabel(method);
+    let byStatus = byMethod.get(m);
+    if (!byStatus) byMethod.set(m, (byStatus = new Map()));
+    let series = byStatus.get(status);
+    if (!series) {
+      const key = `${service}\0${peerService}\0${route}\0${subset}\0${m}\0${status}`;
+      series =
+        this.#clientDuration.find(key) ??
+        this.#clientDuration.add(key, { service, peer_service: peerService, route, subset, method: m, status_code: statusLabel(status) });
+      byStatus.set(status, series);
+    }
+    series.observe(seconds);
   }
 
   serverRequest(service: string, route: string, method: string, status: number, seconds: number): void {
-    this.#serverDuration.observe({ service, route, method: methodLabel(method), status_code: statusLabel(status) }, seconds);
+    const m = methodLabel(method);
+    const key = `${service}\0${route}\0${m}\0${status}`;
+    const series = this.#serverDuration.find(key) ?? this.#serverDuration.add(key, { service, route, method: m, status_code: statusLabel(status) });
+    series.observe(seconds);
   }
 
   retries(peerService: string, subset: string, n: number): void {
@@ -174,7 +203,8 @@ export class MeshMetrics {
   }
 
   inFlight(direction: 'inbound' | 'outbound', delta: number): void {
-    this.#inFlight.inc({ direction }, delta);
+    if (direction === 'inbound') this.#inboundInFlight += delta;
+    else this.#outboundInFlight += delta;
   }
 
   reload(ok: boolean): void {

@@ -4,6 +4,7 @@
 // may retry or a routing decision was made; one SERVER span per inbound request. W3C trace
 // context and baggage travel through the global propagator.
 import {
+  ProxyTracerProvider,
   type Attributes,
   type Context,
   context as otelContext,
@@ -20,6 +21,18 @@ const TRACER_NAME = 'inmesh';
 
 export function tracer() {
   return trace.getTracer(TRACER_NAME);
+}
+
+// What an unconfigured API delegates to: a fresh proxy's delegate is the API's no-op provider.
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True when an SDK is installed. Without one every span would be a no-op; building attributes
+ * and spans for nothing is most of what tracing costs a request, so callers skip it.
+ */
+export function tracingInstalled(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
 }
 
 /**

@@ -11,7 +11,17 @@ import { DEADLINE_HEADER, parseDeadlineHeader } from '../../resilience/deadline.
 import type { TokenBucket } from '../../resilience/rate-limiter.js';
 import type { AuthorizationDecision, Authorizer } from '../../security/authorization.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
-import { type Context, extractContext, failSpan, otelContext, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
+import {
+  type Context,
+  extractContext,
+  failSpan,
+  otelContext,
+  type Span,
+  SpanKind,
+  startSpan,
+  trace,
+  tracingInstalled,
+} from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
 import { normalizePath } from '../path-normalize.js';
 import { peerIdentity } from './peer-identity.js';
@@ -222,7 +232,7 @@ function observeRequest(
   telemetry.metrics?.inFlight('inbound', 1);
   let span: Span | undefined;
   let ctx: Context | undefined;
-  if (telemetry.tracing) {
+  if (telemetry.tracing && tracingInstalled()) {
     const parent = extractContext(req.headers);
     span = startSpan(
       method,

@@ -9,7 +9,7 @@ import type { AttemptLease, ServiceEndpoints } from '../../balancer/service-endp
 import { ALL_ENDPOINTS } from '../../balancer/service-endpoints.js';
 import { type ErrorCode, InmeshError } from '../../errors.js';
 import { type AttemptProgress, classifyError, classifyStatus, type Outcome } from '../../resilience/outcome.js';
-import { type CallState, callOf } from '../call.js';
+import type { CallState } from '../call.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -113,18 +113,17 @@ class EndpointHandler implements DispatchHandler {
 
 /** The balance stage over one service's endpoints. */
 export function balanceStage(endpoints: ServiceEndpoints): Stage {
-  return (next) => (opts, handler) => {
-    const call = callOf(opts);
+  return (next) => (call, handler) => {
     const subset = call.subset ?? ALL_ENDPOINTS;
     const endpoint = endpoints.pick(subset, call);
     if (endpoint === undefined) {
       failHandler(handler, endpoints.noEndpointError(subset));
       return true;
     }
+    // `tried` is kept by the retry stage, and only once there is a retry: most calls make one
+    // attempt and need no list.
     call.endpoint = endpoint;
-    if (call.tried) call.tried.push(endpoint);
-    else call.tried = [endpoint];
     const lease = endpoints.begin(endpoint);
-    return next(opts, new EndpointHandler(handler, endpoints, lease, call));
+    return next(call, new EndpointHandler(handler, endpoints, lease, call));
   };
 }

@@ -6,7 +6,7 @@ import { InmeshError } from '../../errors.js';
 import { earliest } from '../../resilience/deadline.js';
 import { kCancelled } from '../../resilience/outcome.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
-import { type CallState, callOf } from '../call.js';
+import type { CallState } from '../call.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -96,19 +96,18 @@ class DeadlineHandler implements DispatchHandler {
 }
 
 export function deadlineStage(clock: Clock): Stage {
-  return (next) => (opts, handler) => {
-    const call = callOf(opts);
-    const now = clock.now();
-    const own = call.timeoutMs === undefined ? undefined : now + call.timeoutMs;
-    const deadlineAt = earliest(currentContext()?.deadlineAt, own);
+  return (next) => (call, handler) => {
+    const inherited = currentContext()?.deadlineAt;
     // No deadline, no handler: the common case costs one context lookup.
-    if (deadlineAt === undefined) return next(opts, handler);
+    if (inherited === undefined && call.timeoutMs === undefined) return next(call, handler);
+    const now = clock.now();
+    const deadlineAt = earliest(inherited, call.timeoutMs === undefined ? undefined : now + call.timeoutMs) as number;
     call.deadlineAt = deadlineAt;
     const budgetMs = deadlineAt - now;
     if (budgetMs <= 0) {
       failHandler(handler, deadlineError(call, 0));
       return true;
     }
-    return next(opts, new DeadlineHandler(handler, call, clock, budgetMs));
+    return next(call, new DeadlineHandler(handler, call, clock, budgetMs));
   };
 }

@@ -3,9 +3,9 @@
 // the deadline stage, so an injected delay counts against the call's timeout as a slow upstream
 // would.
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
-import { callOf } from '../call.js';
-import type { AbortFn, Dispatch, DispatchHandler, DispatchOptions } from '../handler.js';
-import type { Stage } from './stage.js';
+import type { CallState } from '../call.js';
+import type { AbortFn, DispatchHandler } from '../handler.js';
+import type { CallDispatch, Stage } from './stage.js';
 
 const noop = () => {};
 
@@ -24,7 +24,7 @@ function answer(handler: DispatchHandler, status: number): void {
 }
 
 /** Holds a call for `ms`, then sends it on; the caller can abort while it waits. */
-function delay(next: Dispatch, opts: DispatchOptions, handler: DispatchHandler, ms: number, clock: Clock): boolean {
+function delay(next: CallDispatch, call: CallState, handler: DispatchHandler, ms: number, clock: Clock): boolean {
   let timer: TimerHandle | undefined;
   let innerAbort: AbortFn | undefined;
   let cancelled: Error | undefined;
@@ -53,20 +53,20 @@ function delay(next: Dispatch, opts: DispatchOptions, handler: DispatchHandler, 
   if (cancelled) return true;
   timer = clock.setTimeout(() => {
     timer = undefined;
-    next(opts, outer);
+    next(call, outer);
   }, ms);
   return true;
 }
 
 export function faultStage(clock: Clock, random: Random): Stage {
-  return (next) => (opts, handler) => {
-    const fault = callOf(opts).fault;
-    if (fault === undefined) return next(opts, handler);
+  return (next) => (call, handler) => {
+    const fault = call.fault;
+    if (fault === undefined) return next(call, handler);
     if (fault.abort && random() * 100 < fault.abort.percent) {
       answer(handler, fault.abort.httpStatus);
       return true;
     }
-    if (fault.delay && random() * 100 < fault.delay.percent) return delay(next, opts, handler, fault.delay.fixedDelayMs, clock);
-    return next(opts, handler);
+    if (fault.delay && random() * 100 < fault.delay.percent) return delay(next, call, handler, fault.delay.fixedDelayMs, clock);
+    return next(call, handler);
   };
 }

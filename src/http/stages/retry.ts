@@ -14,12 +14,12 @@ import { type Backoff, exponentialBackoff, JITTER, jitter, parseRetryAfter } fro
 import { classifyStatus, isIdempotent, kCancelled, kPerTryTimeout, NOT_SENT, type Outcome } from '../../resilience/outcome.js';
 import { isRetryable, type RetryPolicy } from '../../resilience/retry-policy.js';
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
-import { type CallState, callOf } from '../call.js';
-import type { AbortFn, Dispatch, DispatchHandler, DispatchOptions } from '../handler.js';
+import type { CallState } from '../call.js';
+import type { AbortFn, DispatchHandler, DispatchOptions } from '../handler.js';
 import { getHeader, getRawHeader } from '../headers.js';
 import { type AttemptBodySource, attemptBodySource } from '../replayable-body.js';
 import { type ErrorWithOutcome, kOutcome } from './balance.js';
-import type { Stage } from './stage.js';
+import type { CallDispatch, Stage } from './stage.js';
 
 /** A retried response body longer than this is cut off rather than drained (keep-alive is lost). */
 const MAX_DRAIN_BYTES = 64 * 1024;
@@ -116,24 +116,30 @@ type Phase = 'attempting' | 'backoff' | 'committed' | 'done';
 class RetryingCall {
   attempt: AttemptHandler | undefined;
   #phase: Phase = 'attempting';
-  #backoff: Backoff;
+  /** Created at the first retry: most calls never need one. */
+  #backoff: Backoff | undefined;
   #timer: TimerHandle | undefined;
   readonly #body: AttemptBodySource;
-  readonly #idempotent: boolean;
+  #idempotent: boolean | undefined;
   #budgetExhausted = false;
 
   constructor(
-    private readonly next: Dispatch,
+    private readonly next: CallDispatch,
     private readonly opts: DispatchOptions,
     readonly handler: DispatchHandler,
     private readonly call: CallState,
     private readonly policy: RetryPolicy,
     private readonly options: RetryStageOptions,
   ) {
-    this.#backoff = exponentialBackoff(policy.backoffBaseMs, policy.backoffMaxMs);
-    const length = getHeader(opts.headers, 'content-length');
-    this.#body = attemptBodySource(opts.body, options.replayBodyLimit, length === undefined ? undefined : Number(length));
-    this.#idempotent = isIdempotent(opts.method, getHeader(opts.headers, 'idempotency-key') !== undefined);
+    this.#body = attemptBodySource(opts.body, options.replayBodyLimit, () => {
+      const length = getHeader(opts.headers, 'content-length');
+      return length === undefined ? undefined : Number(length);
+    });
+  }
+
+  get #isIdempotent(): boolean {
+    this.#idempotent ??= isIdempotent(this.opts.method, getHeader(this.opts.headers, 'idempotency-key') !== undefined);
+    return this.#idempotent;
   }
 
   start(): boolean {
@@ -145,6 +151,8 @@ class RetryingCall {
 
   #send(): boolean {
     this.#phase = 'attempting';
+    // A retry avoids the endpoints tried before (the balance stage reads this list).
+    if (this.call.endpoint !== undefined) (this.call.tried ??= []).push(this.call.endpoint);
     const attempt = new AttemptHandler(this);
     this.attempt = attempt;
     this.call.attempts++;
@@ -155,7 +163,9 @@ class RetryingCall {
     }
     const body = this.#body.forAttempt();
     try {
-      return this.next(body === this.opts.body ? this.opts : { ...this.opts, body: body as DispatchOptions['body'] }, attempt);
+      // A streamed body needs a new reader per attempt; others are sent as they are.
+      this.call.attemptBody = body === this.opts.body || (body === null && this.opts.body == null) ? undefined : body;
+      return this.next(this.call, attempt);
     } catch (err) {
       attempt.onError(err as Error);
       return true;
@@ -187,8 +197,9 @@ class RetryingCall {
   #retryDelay(outcome: Outcome, retryAfterMs: number | undefined): number | undefined {
     const { policy } = this;
     if (this.call.attempts >= policy.attempts) return undefined;
-    if (!isRetryable(policy, outcome, this.#idempotent)) return undefined;
+    if (!isRetryable(policy, outcome, this.#isIdempotent)) return undefined;
     if (!this.#body.replayable) return undefined;
+    this.#backoff ??= exponentialBackoff(policy.backoffBaseMs, policy.backoffMaxMs);
     let delay = jitter(this.#backoff.delayMs, JITTER, this.options.random);
     if (retryAfterMs !== undefined) {
       // The server said when to come back; sooner would only be refused again.
@@ -269,7 +280,7 @@ class RetryingCall {
 
   #schedule(delayMs: number): void {
     this.#phase = 'backoff';
-    this.#backoff = this.#backoff.next();
+    this.#backoff = this.#backoff?.next();
     this.#timer = this.options.clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#phase === 'backoff') this.#send();
@@ -309,10 +320,10 @@ class RetryingCall {
 
 /** The retry stage; a route whose policy makes one attempt without per-try timeout skips it. */
 export function retryStage(options: RetryStageOptions): Stage {
-  return (next) => (opts, handler) => {
-    const call = callOf(opts);
+  return (next) => (call, handler) => {
+    const opts = call.opts;
     const policy = call.retry;
-    if (policy === undefined || opts.upgrade || opts.method === 'CONNECT') return next(opts, handler);
+    if (policy === undefined || opts.upgrade || opts.method === 'CONNECT') return next(call, handler);
     return new RetryingCall(next, opts, handler, call, policy, options).start();
   };
 }

@@ -6,7 +6,6 @@ import type { FaultSettings, MirrorSettings } from '../../config/compile.js';
 import type { RetryPolicy } from '../../resilience/retry-policy.js';
 import type { RequestPredicate } from '../../routing/route-matcher.js';
 import type { Random } from '../../util/clock.js';
-import { callOf } from '../call.js';
 import type { DispatchHandler, DispatchOptions } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -31,8 +30,8 @@ function mirrorable(body: unknown): boolean {
 }
 
 export function routeStage(routes: readonly CompiledRoute[], random: Random, mirror: MirrorDispatch): Stage {
-  return (next) => (opts, handler: DispatchHandler) => {
-    const call = callOf(opts);
+  return (next) => (call, handler: DispatchHandler) => {
+    const opts = call.opts;
     let route = routes[routes.length - 1] as CompiledRoute;
     for (const candidate of routes) {
       if (candidate.matches(call)) {
@@ -50,6 +49,6 @@ export function routeStage(routes: readonly CompiledRoute[], random: Random, mir
       // tell it apart (and not, say, charge a card twice).
       mirror(route.mirror, opts, `${call.authority}-shadow`);
     }
-    return next(opts, handler);
+    return next(call, handler);
   };
 }

@@ -6,9 +6,9 @@
 import { isInmeshError } from '../../errors.js';
 import { type CallEvent, callChannel } from '../../telemetry/call-events.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
-import { failSpan, parentContext, type Span } from '../../telemetry/tracing.js';
+import { failSpan, parentContext, type Span, tracingInstalled } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
-import { type CallState, callOf } from '../call.js';
+import type { CallState } from '../call.js';
 import type { AbortFn, DispatchHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -17,6 +17,19 @@ export interface TelemetryStageOptions {
   readonly telemetry: Telemetry | undefined;
   /** This service's name, for metric labels and logs. */
   readonly localService: string | undefined;
+}
+
+// Golden-stats series names, built once per service and subset rather than per call.
+const statsKeys = new Map<string, Map<string, string>>();
+function statsKey(service: string, subset: string): string {
+  let bySubset = statsKeys.get(service);
+  if (bySubset === undefined) statsKeys.set(service, (bySubset = new Map()));
+  let key = bySubset.get(subset);
+  if (key === undefined) {
+    key = subset ? `outbound:${service}/${subset}` : `outbound:${service}`;
+    bySubset.set(subset, key);
+  }
+  return key;
 }
 
 class TelemetryHandler implements DispatchHandler {
@@ -52,8 +65,8 @@ class TelemetryHandler implements DispatchHandler {
         metrics.retries(call.service, subset, attempts - 1);
         if (call.budgetExhausted) metrics.budgetExhausted(call.service);
       }
-      telemetry.stats.record(`outbound:${call.service}`, durationMs, ok);
-      if (subset) telemetry.stats.record(`outbound:${call.service}/${subset}`, durationMs, ok);
+      telemetry.stats.record(statsKey(call.service, ''), durationMs, ok);
+      if (subset) telemetry.stats.record(statsKey(call.service, subset), durationMs, ok);
       const code = error ? ((isInmeshError(error) ? error.code : (error as { code?: string }).code) ?? error.name) : undefined;
       if (!ok) {
         telemetry.recordError({
@@ -147,13 +160,12 @@ class TelemetryHandler implements DispatchHandler {
 
 export function telemetryStage(options: TelemetryStageOptions): Stage {
   const { clock, telemetry } = options;
-  return (next) => (opts, handler) => {
-    if (telemetry === undefined && !callChannel.hasSubscribers) return next(opts, handler);
-    const call = callOf(opts);
-    if (telemetry?.tracing) {
+  return (next) => (call, handler) => {
+    if (telemetry === undefined && !callChannel.hasSubscribers) return next(call, handler);
+    if (telemetry?.tracing && tracingInstalled()) {
       call.otelParent = parentContext();
       call.startEpochMs = Date.now();
     }
-    return next(opts, new TelemetryHandler(handler, call, options, clock.now()));
+    return next(call, new TelemetryHandler(handler, call, options, clock.now()));
   };
 }

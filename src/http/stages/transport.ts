@@ -5,10 +5,11 @@
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
 import { type Context, failSpan, propagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
-import { type CallState, callOf } from '../call.js';
+import type { CallState } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
-import type { AbortFn, Dispatch, DispatchHandler } from '../handler.js';
+import type { AbortFn, DispatchHandler } from '../handler.js';
 import { withHeaders } from '../headers.js';
+import type { CallDispatch } from './stage.js';
 
 export interface TransportOptions {
   readonly pools: EndpointPools;
@@ -89,11 +90,11 @@ function attemptParent(call: CallState): Context {
   return call.span ? trace.setSpan(parent, call.span as Span) : parent;
 }
 
-export function transport(options: TransportOptions): Dispatch {
+export function transport(options: TransportOptions): CallDispatch {
   const { pools, settings, clock, tracing } = options;
   const scheme = settings.connector ? 'https' : settings.protocol;
-  return (opts, handler) => {
-    const call = callOf(opts);
+  return (call, handler) => {
+    const opts = call.opts;
     const endpoint = call.endpoint;
     if (endpoint === undefined) throw new Error('transport reached without an endpoint (balance stage missing)');
     const pool = pools.get(endpoint, settings);
@@ -118,6 +119,26 @@ export function transport(options: TransportOptions): Dispatch {
       additions.push(...propagationHeaders(trace.setSpan(parent, span)));
       attemptHandler = new AttemptSpanHandler(handler, span);
     }
-    return pool.dispatch({ ...opts, headers: withHeaders(opts.headers, additions) }, attemptHandler as never);
+    // The options for the pool, built once per attempt with a fixed shape: exactly what undici's
+    // core reads (core/request.js), so V8 sees one object layout however callers build theirs.
+    return pool.dispatch(
+      {
+        path: opts.path,
+        method: opts.method,
+        body: (call.attemptBody === undefined ? opts.body : call.attemptBody) as typeof opts.body,
+        headers: withHeaders(opts.headers, additions),
+        query: opts.query,
+        idempotent: opts.idempotent,
+        blocking: opts.blocking,
+        upgrade: opts.upgrade,
+        headersTimeout: opts.headersTimeout,
+        bodyTimeout: opts.bodyTimeout,
+        reset: opts.reset,
+        expectContinue: opts.expectContinue,
+        servername: (opts as { servername?: string }).servername,
+        throwOnError: opts.throwOnError,
+      } as typeof opts,
+      attemptHandler as never,
+    );
   };
 }
