@@ -28,9 +28,43 @@ export function runWithContext<T>(context: RequestContext, fn: () => T): T {
 }
 
 type Listener = (...args: unknown[]) => void;
+type Method = (this: EmitterWithContext, event: string | symbol, listener: Listener) => unknown;
+type EmitterWithContext = Record<string, Method> & { [kResource]?: AsyncResource; [kBound]?: WeakMap<Listener, Listener> };
+
 const ADD_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
 const REMOVE_METHODS = ['off', 'removeListener'] as const;
+const kResource = Symbol('inmesh.contextResource');
 const kBound = Symbol('inmesh.boundListeners');
+
+// The replacement methods are created once, not per request: each finds the request's context
+// (an AsyncResource) and its map of bound listeners on the emitter itself, and calls the method
+// of the emitter's prototype.
+function adder(method: (typeof ADD_METHODS)[number]): Method {
+  return function (this: EmitterWithContext, event, listener) {
+    const original = (Object.getPrototypeOf(this) as Record<string, Method>)[method] as Method;
+    const resource = this[kResource];
+    if (typeof listener !== 'function' || resource === undefined) return original.call(this, event, listener);
+    const bound = (this[kBound] ??= new WeakMap());
+    let wrapped = bound.get(listener);
+    if (wrapped === undefined) {
+      wrapped = resource.bind(listener);
+      bound.set(listener, wrapped);
+    }
+    return original.call(this, event, wrapped);
+  };
+}
+
+function remover(method: (typeof REMOVE_METHODS)[number]): Method {
+  return function (this: EmitterWithContext, event, listener) {
+    const original = (Object.getPrototypeOf(this) as Record<string, Method>)[method] as Method;
+    return original.call(this, event, this[kBound]?.get(listener) ?? listener);
+  };
+}
+
+const REPLACEMENTS: [string, Method][] = [
+  ...ADD_METHODS.map((m) => [m, adder(m)] as [string, Method]),
+  ...REMOVE_METHODS.map((m) => [m, remover(m)] as [string, Method]),
+];
 
 /**
  * Makes listeners added to `emitter` from now on run in the current async context.
@@ -42,28 +76,8 @@ const kBound = Symbol('inmesh.boundListeners');
  * OpenTelemetry's context.bind does; removal still works with the original function.
  */
 export function bindEmitterToContext(emitter: EventEmitter): void {
-  const target = emitter as unknown as Record<string, (event: string | symbol, listener: Listener) => unknown> & {
-    [kBound]?: WeakMap<Listener, Listener>;
-  };
-  if (target[kBound]) return;
-  const bound = new WeakMap<Listener, Listener>();
-  target[kBound] = bound;
-  for (const method of ADD_METHODS) {
-    const original = target[method] as (event: string | symbol, listener: Listener) => unknown;
-    target[method] = function (this: unknown, event, listener) {
-      if (typeof listener !== 'function') return original.call(this, event, listener);
-      let wrapped = bound.get(listener);
-      if (!wrapped) {
-        wrapped = AsyncResource.bind(listener);
-        bound.set(listener, wrapped);
-      }
-      return original.call(this, event, wrapped);
-    };
-  }
-  for (const method of REMOVE_METHODS) {
-    const original = target[method] as (event: string | symbol, listener: Listener) => unknown;
-    target[method] = function (this: unknown, event, listener) {
-      return original.call(this, event, bound.get(listener) ?? listener);
-    };
-  }
+  const target = emitter as unknown as EmitterWithContext;
+  if (target[kResource] !== undefined) return;
+  target[kResource] = new AsyncResource('inmesh.request');
+  for (const [name, method] of REPLACEMENTS) target[name] = method;
 }
