@@ -121,7 +121,7 @@ export interface AuthorizationRule {
   readonly paths?: readonly string[];
   /** Lower-case names. */
   readonly headers?: Readonly<Record<string, string>>;
-  readonly dryRun: boolean;
+  readonly dryRun?: boolean;
 }
 
 export interface InboundSettings {

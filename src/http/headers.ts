@@ -58,7 +58,8 @@ export function withHeaders(headers: HeadersInput, additions: readonly (readonly
   if (headers !== undefined && headers !== null) {
     // A name longer than every added one cannot be replaced: skip lower-casing it.
     let longest = 0;
-    for (let i = 0; i < additions.length; i++) longest = Math.max(longest, ((additions[i] as readonly [string, string])[0] as string).length);
+    for (let i = 0; i < additions.length; i++)
+      longest = Math.max(longest, ((additions[i] as readonly [string, string])[0] as string).length);
     const push = (name: string, value: HeaderValue) => {
       if (value === undefined || value === null) return;
       if (name.length <= longest) {

@@ -13,7 +13,13 @@ export function normalizePath(raw: string): NormalizedPath {
   if (!raw.startsWith('/')) return { ok: false, reason: 'the path must start with /' };
   // Most paths need nothing done: no encoding, no empty or dot segment. Said with a few native
   // scans instead of the character loop below.
-  if (raw.indexOf('%') === -1 && raw.indexOf('//') === -1 && raw.indexOf('/.') === -1 && raw.indexOf('\\') === -1 && raw.indexOf('\0') === -1) {
+  if (
+    raw.indexOf('%') === -1 &&
+    raw.indexOf('//') === -1 &&
+    raw.indexOf('/.') === -1 &&
+    raw.indexOf('\\') === -1 &&
+    raw.indexOf('\0') === -1
+  ) {
     return { ok: true, path: raw };
   }
   if (raw.includes('\\')) return { ok: false, reason: 'backslash in path' };

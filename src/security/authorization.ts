@@ -6,22 +6,10 @@
 // Paths are matched after normalisation (http/path-normalize.ts), so an encoded or dotted path
 // cannot slip past a rule written for its plain form.
 
-/** A policy as compiled from the config. */
-export interface AuthorizationRule {
-  readonly name: string;
-  readonly action: 'allow' | 'deny';
-  /**
-   * Peer identities: exact, prefix ("spiffe://example.org/ns/prod/*"), or "*": any authenticated
-   * peer (Istio's meaning; a plaintext request has no identity and matches no `from`).
-   */
-  readonly from?: readonly string[];
-  readonly methods?: readonly string[];
-  /** Paths: exact, prefix ("/admin/*"), or "*". */
-  readonly paths?: readonly string[];
-  /** Header values: exact, or "*" for present. Names in lower case. */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly dryRun?: boolean;
-}
+import type { AuthorizationRule } from '../config/compile.js';
+
+/** A policy as compiled from the config (config/compile.ts). */
+export type { AuthorizationRule };
 
 /** What a rule looks at. */
 export interface AuthorizationRequest {

@@ -177,7 +177,8 @@ export class MeshMetrics {
   serverRequest(service: string, route: string, method: string, status: number, seconds: number): void {
     const m = methodLabel(method);
     const key = `${service}\0${route}\0${m}\0${status}`;
-    const series = this.#serverDuration.find(key) ?? this.#serverDuration.add(key, { service, route, method: m, status_code: statusLabel(status) });
+    const series =
+      this.#serverDuration.find(key) ?? this.#serverDuration.add(key, { service, route, method: m, status_code: statusLabel(status) });
     series.observe(seconds);
   }
 

@@ -4,10 +4,10 @@
 // may retry or a routing decision was made; one SERVER span per inbound request. W3C trace
 // context and baggage travel through the global propagator.
 import {
-  ProxyTracerProvider,
   type Attributes,
   type Context,
   context as otelContext,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,

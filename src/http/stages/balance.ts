@@ -10,6 +10,7 @@ import { ALL_ENDPOINTS } from '../../balancer/service-endpoints.js';
 import { type ErrorCode, InmeshError } from '../../errors.js';
 import { type AttemptProgress, classifyError, classifyStatus, type Outcome } from '../../resilience/outcome.js';
 import type { CallState } from '../call.js';
+import { ForwardingHandler } from '../forwarding-handler.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -36,17 +37,19 @@ function describeFailure(err: Error, outcome: Outcome, call: CallState, endpoint
   });
 }
 
-class EndpointHandler implements DispatchHandler {
+class EndpointHandler extends ForwardingHandler {
   #progress: AttemptProgress = 'not-sent';
   #outcome: Outcome | undefined;
   #finished = false;
 
   constructor(
-    private readonly handler: DispatchHandler,
+    handler: DispatchHandler,
     private readonly endpoints: ServiceEndpoints,
     private readonly lease: AttemptLease,
     private readonly call: CallState,
-  ) {}
+  ) {
+    super(handler);
+  }
 
   #finish(outcome: Outcome): void {
     if (this.#finished) return;
@@ -54,21 +57,17 @@ class EndpointHandler implements DispatchHandler {
     this.endpoints.finish(this.lease, outcome);
   }
 
-  onConnect(abort: AbortFn, context?: object): void {
+  override onConnect(abort: AbortFn, context?: object): void {
     this.#progress = 'sent';
     this.handler.onConnect?.(abort, context);
   }
 
-  onResponseStarted(): void {
-    this.handler.onResponseStarted?.();
-  }
-
-  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+  override onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.#finish(classifyStatus(statusCode));
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx informational responses precede the real one.
     if (statusCode >= 200) {
       this.#progress = 'responded';
@@ -78,16 +77,12 @@ class EndpointHandler implements DispatchHandler {
     return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
 
-  onData(chunk: Buffer): boolean {
-    return this.handler.onData?.(chunk) ?? true;
-  }
-
-  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+  override onComplete(rawTrailers: Buffer[] | string[] | null): void {
     this.#finish(this.#outcome ?? classifyStatus(200));
     this.handler.onComplete?.(rawTrailers);
   }
 
-  onError(err: Error): void {
+  override onError(err: Error): void {
     // A body that fails after a good status line still counts: the endpoint broke the response.
     const outcome = classifyError(err, this.#progress);
     this.#finish(outcome);
@@ -100,14 +95,6 @@ class EndpointHandler implements DispatchHandler {
       }
     }
     this.handler.onError?.(delivered);
-  }
-
-  onBodySent(chunk: unknown): void {
-    this.handler.onBodySent?.(chunk);
-  }
-
-  onRequestSent(): void {
-    this.handler.onRequestSent?.();
   }
 }
 

@@ -7,6 +7,7 @@ import { earliest } from '../../resilience/deadline.js';
 import { kCancelled } from '../../resilience/outcome.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { CallState } from '../call.js';
+import { ForwardingHandler } from '../forwarding-handler.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
@@ -19,18 +20,19 @@ function deadlineError(call: CallState, budgetMs: number): InmeshError {
   return err;
 }
 
-class DeadlineHandler implements DispatchHandler {
+class DeadlineHandler extends ForwardingHandler {
   #abort: AbortFn | undefined;
   #expired: InmeshError | undefined;
   #done = false;
   readonly #timer: TimerHandle;
 
   constructor(
-    private readonly handler: DispatchHandler,
+    handler: DispatchHandler,
     private readonly call: CallState,
     private readonly clock: Clock,
     budgetMs: number,
   ) {
+    super(handler);
     this.#timer = clock.setTimeout(() => this.#expire(budgetMs), budgetMs);
     this.#timer.unref?.();
   }
@@ -53,7 +55,7 @@ class DeadlineHandler implements DispatchHandler {
     this.clock.clearTimeout(this.#timer);
   }
 
-  onConnect(abort: AbortFn, context?: object): void {
+  override onConnect(abort: AbortFn, context?: object): void {
     if (this.#expired) {
       abort(this.#expired);
       return;
@@ -61,37 +63,31 @@ class DeadlineHandler implements DispatchHandler {
     this.#abort = abort;
     this.handler.onConnect?.(abort, context);
   }
-  onResponseStarted(): void {
+  override onResponseStarted(): void {
     if (!this.#done) this.handler.onResponseStarted?.();
   }
-  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+  override onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     if (this.#done) return;
     this.#end();
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
   }
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (this.#done) return false;
     return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
-  onData(chunk: Buffer): boolean {
+  override onData(chunk: Buffer): boolean {
     if (this.#done) return false;
     return this.handler.onData?.(chunk) ?? true;
   }
-  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+  override onComplete(rawTrailers: Buffer[] | string[] | null): void {
     if (this.#done) return;
     this.#end();
     this.handler.onComplete?.(rawTrailers);
   }
-  onError(err: Error): void {
+  override onError(err: Error): void {
     if (this.#done) return;
     this.#end();
     this.handler.onError?.(err);
-  }
-  onBodySent(chunk: unknown): void {
-    this.handler.onBodySent?.(chunk);
-  }
-  onRequestSent(): void {
-    this.handler.onRequestSent?.();
   }
 }
 

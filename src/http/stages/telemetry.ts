@@ -9,7 +9,8 @@ import type { Telemetry } from '../../telemetry/telemetry.js';
 import { failSpan, parentContext, type Span, tracingInstalled } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
 import type { CallState } from '../call.js';
-import type { AbortFn, DispatchHandler } from '../handler.js';
+import { ForwardingHandler } from '../forwarding-handler.js';
+import type { DispatchHandler } from '../handler.js';
 import type { Stage } from './stage.js';
 
 export interface TelemetryStageOptions {
@@ -32,17 +33,18 @@ function statsKey(service: string, subset: string): string {
   return key;
 }
 
-class TelemetryHandler implements DispatchHandler {
+class TelemetryHandler extends ForwardingHandler {
   #status = 0;
   #bytes = 0;
   #done = false;
 
   constructor(
-    private readonly handler: DispatchHandler,
+    handler: DispatchHandler,
     private readonly call: CallState,
     private readonly options: TelemetryStageOptions,
     private readonly startedAt: number,
   ) {
+    super(handler);
     options.telemetry?.metrics?.inFlight('outbound', 1);
   }
 
@@ -123,38 +125,26 @@ class TelemetryHandler implements DispatchHandler {
     }
   }
 
-  onConnect(abort: AbortFn, context?: object): void {
-    this.handler.onConnect?.(abort, context);
-  }
-  onResponseStarted(): void {
-    this.handler.onResponseStarted?.();
-  }
-  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+  override onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.#status = statusCode;
     this.#end(undefined);
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
   }
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode >= 200) this.#status = statusCode;
     return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
-  onData(chunk: Buffer): boolean {
+  override onData(chunk: Buffer): boolean {
     this.#bytes += chunk.length;
     return this.handler.onData?.(chunk) ?? true;
   }
-  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+  override onComplete(rawTrailers: Buffer[] | string[] | null): void {
     this.#end(undefined);
     this.handler.onComplete?.(rawTrailers);
   }
-  onError(err: Error): void {
+  override onError(err: Error): void {
     this.#end(err);
     this.handler.onError?.(err);
-  }
-  onBodySent(chunk: unknown): void {
-    this.handler.onBodySent?.(chunk);
-  }
-  onRequestSent(): void {
-    this.handler.onRequestSent?.();
   }
 }
 

@@ -7,7 +7,8 @@ import { type Context, failSpan, propagationHeaders, type Span, SpanKind, startS
 import type { Clock } from '../../util/clock.js';
 import type { CallState } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
-import type { AbortFn, DispatchHandler } from '../handler.js';
+import { ForwardingHandler } from '../forwarding-handler.js';
+import type { DispatchHandler } from '../handler.js';
 import { withHeaders } from '../headers.js';
 import type { CallDispatch } from './stage.js';
 
@@ -19,46 +20,33 @@ export interface TransportOptions {
 }
 
 /** Ends an attempt's CLIENT span with what the attempt got. */
-class AttemptSpanHandler implements DispatchHandler {
+class AttemptSpanHandler extends ForwardingHandler {
   constructor(
-    private readonly handler: DispatchHandler,
+    handler: DispatchHandler,
     private readonly span: Span,
-  ) {}
-  onConnect(abort: AbortFn, context?: object): void {
-    this.handler.onConnect?.(abort, context);
+  ) {
+    super(handler);
   }
-  onResponseStarted(): void {
-    this.handler.onResponseStarted?.();
-  }
-  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
+  override onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.span.setAttribute('http.response.status_code', statusCode);
     this.span.end();
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
   }
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode >= 200) {
       this.span.setAttribute('http.response.status_code', statusCode);
       if (statusCode >= 500) failSpan(this.span, String(statusCode));
     }
     return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
-  onData(chunk: Buffer): boolean {
-    return this.handler.onData?.(chunk) ?? true;
-  }
-  onComplete(rawTrailers: Buffer[] | string[] | null): void {
+  override onComplete(rawTrailers: Buffer[] | string[] | null): void {
     this.span.end();
     this.handler.onComplete?.(rawTrailers);
   }
-  onError(err: Error): void {
+  override onError(err: Error): void {
     failSpan(this.span, (err as { code?: string }).code ?? err.name, err.message);
     this.span.end();
     this.handler.onError?.(err);
-  }
-  onBodySent(chunk: unknown): void {
-    this.handler.onBodySent?.(chunk);
-  }
-  onRequestSent(): void {
-    this.handler.onRequestSent?.();
   }
 }
 
