@@ -14,7 +14,19 @@ import { createInterface } from 'node:readline';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { ensurePinned, fmtInt, fmtPct, fmtUs, markdownTable, median, onlineCpus, parseArgs, raisePriority, runLoad, taskset } from './lib.mjs';
+import {
+  ensurePinned,
+  fmtInt,
+  fmtPct,
+  fmtUs,
+  markdownTable,
+  median,
+  onlineCpus,
+  parseArgs,
+  raisePriority,
+  runLoad,
+  taskset,
+} from './lib.mjs';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,7 +108,9 @@ function handshakes(port, durationMs, concurrency) {
 const servers = [await startServer('https'), await startServer('inmesh')];
 const results = new Map(servers.map((s) => [s.mode, { rounds: [], handshakes: undefined }]));
 try {
-  const pools = new Map(servers.map((s) => [s.mode, new Pool(`https://127.0.0.1:${s.port}`, { connections: args.concurrency, connect: clientTls })]));
+  const pools = new Map(
+    servers.map((s) => [s.mode, new Pool(`https://127.0.0.1:${s.port}`, { connections: args.concurrency, connect: clientTls })]),
+  );
   const slice = (args.duration * 1000) / args.rounds;
   const op = (pool) => async () => {
     const res = await pool.request({ path: '/charge', method: 'GET' });

@@ -1,9 +1,10 @@
 // The admin server and its dashboard, with Prometheus metrics in your own registry.
 // Run: node examples/observability.mjs, then open the printed dashboard URL (Ctrl-C to stop).
-import { createServer } from 'node:http';
+
 import { once } from 'node:events';
-import { Registry } from 'prom-client';
+import { createServer } from 'node:http';
 import { createMesh } from 'inmesh';
+import { Registry } from 'prom-client';
 
 const upstream = createServer((req, res) => setTimeout(() => res.end('ok'), Math.random() * 20));
 upstream.listen(0, '127.0.0.1');
@@ -22,7 +23,10 @@ const { url } = await mesh.admin.listen({ port: 0 });
 console.log(`dashboard: ${url}/dashboard   metrics: ${url}/metrics`);
 
 const timer = setInterval(() => {
-  mesh.fetch('http://api/items').then((r) => r.arrayBuffer(), () => {});
+  mesh.fetch('http://api/items').then(
+    (r) => r.arrayBuffer(),
+    () => {},
+  );
 }, 10);
 const stop = async () => {
   clearInterval(timer);

@@ -1,8 +1,9 @@
 // Quick start: two instances of a "payments" service and a caller that reaches them through the
 // mesh by their logical name, with retries and a canary route. Run: node examples/quickstart.mjs
 // (after `npm run build`; inside this repository the package imports itself by name).
-import { createServer } from 'node:http';
+
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { createMesh } from 'inmesh';
 
 // Two upstream instances on loopback, v1 and v2.
@@ -33,10 +34,7 @@ const mesh = await createMesh({
         timeout: '2s',
         retries: { attempts: 3, perTryTimeout: '500ms', on: ['connect-failure', 'reset', 503] },
         subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
-        routes: [
-          { match: { headers: { 'x-canary': 'true' } }, to: [{ subset: 'v2' }] },
-          { to: [{ subset: 'v1' }] },
-        ],
+        routes: [{ match: { headers: { 'x-canary': 'true' } }, to: [{ subset: 'v2' }] }, { to: [{ subset: 'v1' }] }],
       },
     },
   },
