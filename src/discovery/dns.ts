@@ -81,12 +81,23 @@ export const dnsResolver = defineResolver({
       const chosen = records.filter((r) => r.priority === best);
       const endpoints: EndpointSpec[] = [];
       let ttlMs: number | undefined;
+      // A target whose name does not resolve is left out (the others still serve); only when
+      // none resolves does the whole answer fail, keeping the last good set.
+      let lastFailure: unknown;
       for (const record of chosen) {
-        for (const a of await addresses(record.name)) {
+        let found: { address: string; ttl: number }[];
+        try {
+          found = await addresses(record.name);
+        } catch (err) {
+          lastFailure = err;
+          continue;
+        }
+        for (const a of found) {
           endpoints.push({ host: a.address, port: record.port, labels, weight: Math.max(1, record.weight) });
           ttlMs = Math.min(ttlMs ?? Number.POSITIVE_INFINITY, a.ttl * 1000);
         }
       }
+      if (endpoints.length === 0 && lastFailure !== undefined) throw lastFailure;
       return { endpoints, ttlMs };
     };
 

@@ -93,6 +93,18 @@ describe.skipIf(!hasDnsmasq)('dns resolver against a real dnsmasq', () => {
     ]);
   });
 
+  it('leaves out an SRV target whose name does not resolve, keeping the others', async () => {
+    const server = await dnsmasq({
+      hosts: { 'a.test': ['127.0.0.1'] },
+      srv: [
+        { name: '_payments._tcp.test', target: 'a.test', port: 9001, priority: 0, weight: 10 },
+        { name: '_payments._tcp.test', target: 'gone.test', port: 9002, priority: 0, weight: 10 },
+      ],
+    });
+    const mesh = await meshWith(server, { srv: true, name: '_{service}._tcp.test' });
+    expect(endpointsOf(mesh)).toEqual([{ id: '127.0.0.1:9001', weight: 10 }]);
+  });
+
   it('routes requests to an upstream found through DNS', async () => {
     const a = await upstream('a');
     const server = await dnsmasq({ hosts: { 'payments.test': ['127.0.0.1'] } });
