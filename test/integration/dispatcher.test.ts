@@ -96,6 +96,16 @@ describe('mesh.dispatcher', () => {
     expect((err as InmeshError).code).toBe('ERR_NO_SERVICE');
   });
 
+  it('reports a request undici refuses (bad header value) as ERR_INVALID_ARGUMENT with the cause', async () => {
+    const err = await request('http://payments/bad', { dispatcher: mesh.dispatcher, headers: { 'x-bad': 'a\r\nb' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InmeshError);
+    expect((err as InmeshError).code).toBe('ERR_INVALID_ARGUMENT');
+    expect((err as InmeshError).cause).toBeInstanceOf(Error);
+  });
+
   it('fails calls after close with ERR_MESH_CLOSED', async () => {
     const closing = await createMesh({ config: { discovery: [{ static: { payments: [service.address] } }] } });
     await closing.close();

@@ -24,6 +24,8 @@ const CODE_BY_KIND: Partial<Record<Outcome['kind'], ErrorCode>> = {
   'refused-stream': 'ERR_UPSTREAM_CONNECT',
   reset: 'ERR_UPSTREAM_RESET',
   timeout: 'ERR_UPSTREAM_TIMEOUT',
+  // undici refused the request as given (a bad header value, say): the caller's mistake.
+  invalid: 'ERR_INVALID_ARGUMENT',
 };
 
 /** Wraps a transport failure as an InmeshError naming service and endpoint, cause kept. */
