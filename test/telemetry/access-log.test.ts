@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMesh, type Mesh } from '../../src/index.js';
+import { createMesh, type Mesh, runWithContext } from '../../src/index.js';
 import { AccessLog } from '../../src/telemetry/access-log.js';
 import { type MeshService, startMeshService, whoami } from '../helpers/mesh-service.js';
 import { recordingLogger } from '../helpers/quiet.js';
@@ -36,8 +36,11 @@ describe('access log', () => {
   });
 
   it('writes one line per request on both sides, with the fields that matter', async () => {
-    const res = await request('http://api/orders/7?x=1', { dispatcher: client.dispatcher });
-    await res.body.dump();
+    // As if handling a request from an mTLS peer: the outbound line says on whose behalf.
+    await runWithContext({ peer: 'spiffe://example.org/sa/web-caller' }, async () => {
+      const res = await request('http://api/orders/7?x=1', { dispatcher: client.dispatcher });
+      await res.body.dump();
+    });
     const read = async (name: string) =>
       (await readFile(join(dir, name), 'utf8').catch(() => ''))
         .split('\n')
@@ -70,6 +73,7 @@ describe('access log', () => {
       retries: 0,
     });
     expect(outbound[0]?.endpoint).toBe(server.address);
+    expect(outbound[0]?.peer).toBe('spiffe://example.org/sa/web-caller');
     expect(typeof inbound[0]?.duration_ms).toBe('number');
     expect(typeof inbound[0]?.time).toBe('number');
   });

@@ -3,6 +3,7 @@
 // INTERNAL span (started lazily by the transport stage), recent errors, and a CallEvent on the
 // `inmesh:client:call` diagnostics channel. Without telemetry and channel subscribers the stage
 // steps aside.
+import { currentContext } from '../../context/request-context.js';
 import { isInmeshError } from '../../errors.js';
 import { type CallEvent, callChannel } from '../../telemetry/call-events.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
@@ -38,6 +39,9 @@ class TelemetryHandler extends ForwardingHandler {
   #bytes = 0;
   #done = false;
 
+  /** The inbound caller's identity, read when the call starts (access logs). */
+  readonly onBehalfOf: string | undefined;
+
   constructor(
     handler: DispatchHandler,
     private readonly call: CallState,
@@ -45,6 +49,7 @@ class TelemetryHandler extends ForwardingHandler {
     private readonly startedAt: number,
   ) {
     super(handler);
+    this.onBehalfOf = options.telemetry?.accessLog?.wants('outbound') ? currentContext()?.peer : undefined;
     options.telemetry?.metrics?.inFlight('outbound', 1);
   }
 
@@ -94,6 +99,8 @@ class TelemetryHandler extends ForwardingHandler {
           direction: 'outbound',
           service: options.localService,
           peer_service: call.service,
+          // Whom the call is made for: the caller of the inbound request being handled.
+          peer: this.onBehalfOf,
           route: call.routeName,
           subset,
           method: call.method,
