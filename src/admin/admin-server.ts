@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { AdminConfig, ConfigSnapshot } from '../config/compile.js';
+import type { AdminSettings, ConfigSnapshot } from '../config/compile.js';
 import type { Logger } from '../util/logger.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 
@@ -24,7 +24,7 @@ export interface AdminSources {
   config(): ConfigSnapshot;
   status(): unknown;
   overview(): unknown;
-  settings(): AdminConfig;
+  settings(): AdminSettings;
   readonly logger: Logger;
 }
 

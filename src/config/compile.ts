@@ -54,7 +54,7 @@ export interface BalancerSettings {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export type StringMatch =
+export type StringMatchSettings =
   | { readonly exact: string }
   | { readonly prefix: string }
   | { readonly regex: string }
@@ -64,8 +64,8 @@ export interface RouteMatchSettings {
   readonly path?: { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
   readonly methods?: readonly string[];
   /** Lower-case header names. */
-  readonly headers?: Readonly<Record<string, StringMatch>>;
-  readonly query?: Readonly<Record<string, StringMatch>>;
+  readonly headers?: Readonly<Record<string, StringMatchSettings>>;
+  readonly query?: Readonly<Record<string, StringMatchSettings>>;
 }
 
 export interface MirrorSettings {
@@ -140,7 +140,7 @@ export interface DiscoverySettings {
 }
 
 /** The immutable compiled config. */
-export interface TelemetryConfig {
+export interface TelemetrySnapshotSettings {
   readonly tracing: boolean;
   readonly metrics: boolean;
   readonly accessLog:
@@ -152,15 +152,15 @@ export interface TelemetryConfig {
     | undefined;
 }
 
-export interface AdminConfig {
+export interface AdminSettings {
   readonly host: string;
   readonly token: string | undefined;
 }
 
 export interface ConfigSnapshot {
   readonly service: string | undefined;
-  readonly telemetry: TelemetryConfig;
-  readonly admin: AdminConfig;
+  readonly telemetry: TelemetrySnapshotSettings;
+  readonly admin: AdminSettings;
   readonly identity: IdentitySettings | undefined;
   readonly inbound: InboundSettings;
   readonly discovery: readonly DiscoverySettings[];
@@ -170,8 +170,11 @@ export interface ConfigSnapshot {
   defaultsFor(name: string): ServiceSettings;
   /** File the snapshot came from, if any. */
   readonly source: string | undefined;
-  /** The config as validated (for the admin /config page). */
-  readonly raw: ParsedConfig;
+  /**
+   * The validated config, as JSON for the admin /config page. Typed loosely on purpose: the
+   * schema's own type would pull every valibot schema type into the public declarations.
+   */
+  readonly raw: Readonly<Record<string, unknown>>;
 }
 
 type Policy = Omit<ParsedService, 'subsets' | 'routes' | 'protocol'>;
@@ -216,9 +219,9 @@ function pathMatch(path: NonNullable<ParsedRoute['match']>['path']): RouteMatchS
 
 function stringMatches(record: Record<string, unknown> | undefined, lowerKeys: boolean) {
   if (!record) return undefined;
-  const out: Record<string, StringMatch> = {};
+  const out: Record<string, StringMatchSettings> = {};
   for (const [key, value] of Object.entries(record)) {
-    out[lowerKeys ? key.toLowerCase() : key] = (typeof value === 'string' ? { exact: value } : value) as StringMatch;
+    out[lowerKeys ? key.toLowerCase() : key] = (typeof value === 'string' ? { exact: value } : value) as StringMatchSettings;
   }
   return out;
 }
@@ -322,7 +325,7 @@ function compileService(
   });
 }
 
-function compileTelemetry(config: ParsedConfig, baseDir: string): TelemetryConfig {
+function compileTelemetry(config: ParsedConfig, baseDir: string): TelemetrySnapshotSettings {
   const t = config.telemetry;
   const log = t?.accessLog;
   const output = log?.output ?? DEFAULTS.telemetry.accessLogOutput;

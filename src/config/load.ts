@@ -6,11 +6,11 @@ import { InmeshError } from '../errors.js';
 import { type ConfigSnapshot, compileConfig } from './compile.js';
 import { parseSource, type SourceDocument } from './parse.js';
 import { type ConfigProblem, configInvalid, locateProblems } from './problems.js';
-import type { MeshConfigInput } from './schema.js';
+import type { MeshConfig } from './types.js';
 import { type ConfigRegistries, validateConfig } from './validate.js';
 
 /** A config file path (YAML or JSON), or the config as an object. */
-export type ConfigSource = string | MeshConfigInput;
+export type ConfigSource = string | MeshConfig;
 
 /** Reads and parses a config file. */
 export async function readConfigFile(path: string): Promise<SourceDocument> {

@@ -1,6 +1,6 @@
 // routing: matching a request to a route. Matchers are compiled once per config snapshot into
 // plain predicates; conditions that a route does not use cost nothing per request.
-import type { RouteMatchSettings, StringMatch } from '../config/compile.js';
+import type { RouteMatchSettings, StringMatchSettings } from '../config/compile.js';
 
 /** The parts of a request routing looks at; protocol adapters provide it. */
 export interface RequestView {
@@ -15,7 +15,7 @@ export interface RequestView {
 
 export type RequestPredicate = (request: RequestView) => boolean;
 
-function stringPredicate(match: StringMatch): (value: string | undefined) => boolean {
+function stringPredicate(match: StringMatchSettings): (value: string | undefined) => boolean {
   if ('exact' in match) return (value) => value === match.exact;
   if ('prefix' in match) return (value) => value?.startsWith(match.prefix) === true;
   if ('regex' in match) {
