@@ -27,7 +27,7 @@ const payments = await createMesh({
     },
   },
 });
-const server = payments.createServer((req, res) => {
+const server = payments.createServer((_req, res) => {
   res.end(JSON.stringify({ charged: true, caller: payments.context()?.peer }));
 });
 server.listen(0, '127.0.0.1');

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { createMesh } from 'inmesh';
 import { Registry } from 'prom-client';
 
-const upstream = createServer((req, res) => setTimeout(() => res.end('ok'), Math.random() * 20));
+const upstream = createServer((_req, res) => setTimeout(() => res.end('ok'), Math.random() * 20));
 upstream.listen(0, '127.0.0.1');
 await once(upstream, 'listening');
 
