@@ -22,22 +22,14 @@ import { InmeshError } from './errors.js';
 import { EndpointPools } from './http/endpoint-pools.js';
 import type { DispatchOptions } from './http/handler.js';
 import { HealthChecker } from './http/health-check.js';
-import {
-  type InboundEnvironment,
-  type InboundObserver,
-  type InboundPolicy,
-  inboundHandler,
-  type RequestHandler,
-} from './http/inbound/inbound-handler.js';
-import { type ConnectMiddleware, connectMiddleware, fastifyPlugin } from './http/inbound/middleware.js';
-import { createInboundServer, type MeshServer } from './http/inbound/server.js';
+import type { RequestHandler } from './http/inbound/inbound-handler.js';
+import { type InboundEvent, InboundSide } from './http/inbound/inbound-side.js';
+import type { ConnectMiddleware } from './http/inbound/middleware.js';
+import type { MeshServer } from './http/inbound/server.js';
 import { MeshDispatcher } from './http/mesh-dispatcher.js';
 import { ServiceClient } from './http/service-client.js';
 import { type Connector, meshConnector } from './http/tls-connector.js';
-import { ConcurrencyLimit } from './resilience/concurrency-limit.js';
-import { TokenBucket } from './resilience/rate-limiter.js';
 import { RetryBudget } from './resilience/retry-budget.js';
-import { Authorizer } from './security/authorization.js';
 import { TlsSource } from './security/tls-material.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { type Clock, type Random, systemClock, systemRandom } from './util/clock.js';
@@ -85,19 +77,7 @@ export interface MeshEvents {
   tls: [{ kind: 'rotate' | 'rejected' | 'expiring'; id?: string; error?: Error; notAfter?: Date }];
 }
 
-/** What the inbound side refused, and why. */
-export type InboundEvent =
-  | {
-      kind: 'denied' | 'dry-run-denied';
-      policies: readonly string[];
-      peer: string | undefined;
-      method: string;
-      path: string;
-      reason: string;
-    }
-  | { kind: 'shed'; reason: 'rate-limit' | 'concurrency-limit' }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'peer-refused'; reason: string };
+export type { InboundEvent };
 
 /** A snapshot of one service's endpoints, for admin pages and tests. */
 export interface ServiceStatus {
@@ -155,11 +135,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
   #closing: Promise<void> | undefined;
   #tls: TlsSource | undefined;
   readonly #connectors = new Map<string, Connector>();
-  #inbound: InboundPolicy;
-  readonly #servers = new Set<MeshServer>();
-  #draining = false;
-  #signals: { signal: NodeJS.Signals; listener: () => void }[] | undefined;
-  readonly #inboundEnv: InboundEnvironment;
+  readonly #inbound: InboundSide;
   readonly #telemetry: Telemetry;
   readonly #startedAt = Date.now();
   /** The admin server: `await mesh.admin.listen({ port: 9901 })`. */
@@ -187,7 +163,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
     this.#discoveryKey = JSON.stringify(snapshot.discovery);
     this.#passthrough = options.passthrough;
     this.#ownsPassthrough = options.passthrough === undefined;
-    this.#inbound = this.#buildInbound(snapshot, undefined);
     const mesh = this;
     this.#telemetry = new Telemetry(
       {
@@ -204,38 +179,16 @@ export class Mesh extends EventEmitter<MeshEvents> {
       this.#random,
     );
     this.#observeForMetrics();
-    const observer: InboundObserver = {
-      denied: (decision, info) => {
-        logger.info({ ...info, reason: decision.reason }, 'request denied by authorization');
-        this.#telemetry.metrics?.denial(decision.policy ?? '', false);
-        this.emit('inbound', { kind: 'denied', policies: decision.policy ? [decision.policy] : [], ...info, reason: decision.reason });
-      },
-      dryRunDenied: (policies, info) => {
-        logger.info({ ...info, policies }, 'request would be denied (dry run)');
-        for (const policy of policies) this.#telemetry.metrics?.denial(policy, true);
-        this.emit('inbound', { kind: 'dry-run-denied', policies, ...info, reason: 'dry run' });
-      },
-      shed: (reason) => {
-        this.#telemetry.metrics?.shed(reason);
-        this.emit('inbound', { kind: 'shed', reason });
-      },
-      rejected: (reason) => {
-        this.#telemetry.metrics?.rejected('request');
-        this.emit('inbound', { kind: 'rejected', reason });
-      },
-    };
-    this.#inboundEnv = {
-      policy: () => mesh.#inbound,
-      get ready() {
-        return !mesh.#closed && !mesh.#draining;
-      },
-      get draining() {
-        return mesh.#draining;
-      },
+    this.#inbound = new InboundSide({
       clock: this.#clock,
-      observer,
+      logger,
       telemetry: this.#telemetry,
-    };
+      snapshot: () => mesh.#snapshot,
+      tls: () => mesh.#tls,
+      open: () => !mesh.#closed,
+      emit: (event) => mesh.emit('inbound', event),
+      onSignal: () => mesh.close(),
+    });
     this.admin = new AdminServer({
       metrics: () => this.#telemetry.metrics?.registry,
       ready: () => this.ready,
@@ -306,9 +259,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
       for (const endpoint of e.removed) metrics()?.forgetEndpoint(e.service, endpoint.id);
     });
     this.on('reload', (e) => metrics()?.reload(e.ok));
-    this.on('inbound', (e) => {
-      if (e.kind === 'peer-refused') metrics()?.rejected('tls-peer');
-    });
   }
 
   *#endpointStates(): Iterable<{ service: string; state: string; count: number }> {
@@ -353,32 +303,6 @@ export class Mesh extends EventEmitter<MeshEvents> {
     tls.on('expiring', (e) => this.emit('tls', { kind: 'expiring', id: e.id, notAfter: e.notAfter }));
   }
 
-  /** Inbound policies of a snapshot; limiters whose settings did not change keep their state. */
-  #buildInbound(snapshot: ConfigSnapshot, previous: InboundPolicy | undefined): InboundPolicy {
-    const { rateLimit, concurrencyLimit, authorization, healthPaths } = snapshot.inbound;
-    const bucket =
-      rateLimit === undefined
-        ? undefined
-        : previous?.rateLimit &&
-            previous.rateLimit.ratePerSecond === rateLimit.requestsPerSecond &&
-            previous.rateLimit.burst === rateLimit.burst
-          ? previous.rateLimit
-          : new TokenBucket(rateLimit.requestsPerSecond, rateLimit.burst, this.#clock);
-    const concurrency =
-      concurrencyLimit === undefined
-        ? undefined
-        : previous?.concurrency?.max === concurrencyLimit
-          ? previous.concurrency
-          : new ConcurrencyLimit(concurrencyLimit);
-    return {
-      service: snapshot.service,
-      authorizer: new Authorizer(authorization),
-      rateLimit: bucket,
-      concurrency,
-      healthPaths,
-    };
-  }
-
   /**
    * A server for this service (`server.listen(port)`) whose requests pass the inbound policies
    * first: mTLS (identity.tls; mode inbound.mtls), authorization, rate and concurrency limits,
@@ -387,30 +311,17 @@ export class Mesh extends EventEmitter<MeshEvents> {
    * express/connect app. `mesh.close()` (and SIGTERM, see inbound.drain.signals) drains it.
    */
   createServer(handler: RequestHandler): MeshServer {
-    if (this.#closed) throw new InmeshError('ERR_MESH_CLOSED');
-    const settings = this.#snapshot.inbound;
-    const server = createInboundServer(inboundHandler(this.#inboundEnv, handler), {
-      mode: settings.mtls,
-      tls: this.#tls,
-      trustDomain: this.#snapshot.identity?.trustDomain,
-      timeouts: settings.timeouts,
-      logger: this.logger,
-      onPeerRefused: (reason) => this.emit('inbound', { kind: 'peer-refused', reason }),
-    });
-    this.#servers.add(server);
-    server.on('close', () => this.#servers.delete(server));
-    this.#installSignalHandlers(settings.drain.signals);
-    return server;
+    return this.#inbound.createServer(handler);
   }
 
   /** The inbound policies as connect/express middleware (mount it first). */
   middleware(): ConnectMiddleware {
-    return connectMiddleware(this.#inboundEnv);
+    return this.#inbound.middleware();
   }
 
   /** The inbound policies as a Fastify plugin: `fastify.register(mesh.fastifyPlugin())`. */
   fastifyPlugin() {
-    return fastifyPlugin(this.#inboundEnv);
+    return this.#inbound.fastifyPlugin();
   }
 
   /** The context of the inbound request being handled (deadline, peer identity), if any. */
@@ -420,7 +331,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
 
   /** True while the mesh serves: false before start completes, while draining, and after close. */
   get ready(): boolean {
-    return this.#inboundEnv.ready;
+    return this.#inbound.ready;
   }
 
   /** This workload's SPIFFE ID (from its certificate), when identity.tls is set. */
@@ -428,38 +339,13 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return this.#tls?.current.id.uri;
   }
 
-  #installSignalHandlers(signals: readonly NodeJS.Signals[]): void {
-    if (this.#signals || signals.length === 0) return;
-    this.#signals = signals.map((signal) => {
-      const listener = () => {
-        this.logger.info({ signal }, 'draining before exit');
-        void this.close().finally(() => {
-          this.#removeSignalHandlers();
-          // Our listener replaced Node's default action; once drained, let the signal do what it
-          // would have done (exit), unless the application listens to it too.
-          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-        });
-      };
-      process.once(signal, listener);
-      return { signal, listener };
-    });
-  }
-
-  #removeSignalHandlers(): void {
-    for (const { signal, listener } of this.#signals ?? []) process.removeListener(signal, listener);
-  }
-
   /**
    * Drains the servers made by createServer: readiness goes false, then (after
    * inbound.drain.delay) listeners stop accepting, idle connections close, and requests in
    * progress finish within inbound.drain.timeout. close() does this first.
    */
-  async drain(): Promise<void> {
-    this.#draining = true;
-    const { delayMs, timeoutMs } = this.#snapshot.inbound.drain;
-    if (this.#servers.size === 0) return;
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    await Promise.all([...this.#servers].map((server) => server.drain(timeoutMs)));
+  drain(): Promise<void> {
+    return this.#inbound.drain();
   }
 
   /** @internal starts discovery for every known service and builds the clients. */
@@ -694,13 +580,11 @@ export class Mesh extends EventEmitter<MeshEvents> {
         this.#connectors.clear();
       }
       // The swap: assignments only, no await between them.
-      const previousSnapshot = this.#snapshot;
       this.#snapshot = snapshot;
       const clients = this.#buildClients(snapshot);
       this.#clients = clients;
-      this.#inbound = this.#buildInbound(snapshot, this.#inbound);
+      this.#inbound.configure(snapshot);
       this.#telemetry.configureAccessLog(snapshot.telemetry.accessLog);
-      void previousSnapshot;
       this.logger.info({ source }, 'config reloaded');
       this.emit('reload', { ok: true, source });
     };
@@ -741,7 +625,7 @@ export class Mesh extends EventEmitter<MeshEvents> {
       // Inbound first: requests in progress may still call out, so the client closes after them.
       await this.drain();
       this.#closed = true;
-      this.#removeSignalHandlers();
+      this.#inbound.removeSignalHandlers();
       this.#watch?.close();
       this.#tls?.close();
       await this.admin.close();
