@@ -5,10 +5,11 @@
 // Layout: the upstream (bench/upstream.mjs, node:http) runs in its own process pinned to core 1;
 // this process (load generator + client under test) re-executes itself pinned to core 0, with
 // --expose-gc so every measured slice starts after a full GC.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { CASES, createResources } from './cases.mjs';
 import {
   allowedCpus,
   ensurePinned,
@@ -52,6 +53,11 @@ const OPTIONS = {
     help: 'nice value for the client and upstream, when allowed (root); keeps other programs off their cores',
   },
   json: { type: 'boolean', default: false, help: 'also write the results to bench/results/client-<time>.json' },
+  isolate: {
+    type: 'boolean',
+    default: true,
+    help: 'run each case in its own process pinned to the client core, slices interleaved over IPC (--no-isolate: all in this process)',
+  },
   profile: {
     type: 'string',
     default: '',
@@ -95,172 +101,8 @@ const gc = globalThis.gc ?? (() => {});
 
 const upstream = await startUpstream({ ports: 2, cpu: 1, nice: args.nice });
 const [port0, port1] = upstream.ports;
-const origin = `http://127.0.0.1:${port0}`;
-const url = `${origin}/`;
+const resources = createResources({ undici, createMesh, port0, port1 });
 
-// Baselines get the connection settings the mesh gives each endpoint pool (DEFAULTS.connections:
-// 64 connections, 4 s keep-alive), so the two differ only by the mesh.
-const POOL_OPTIONS = { connections: 64, keepAliveTimeout: 4_000 };
-const pool = new undici.Pool(origin, POOL_OPTIONS);
-const agent = new undici.Agent(POOL_OPTIONS);
-
-// Fast path: one endpoint, the policies that can be turned off turned off.
-const fastMesh = await createMesh({
-  config: {
-    discovery: [{ static: { fast: [`127.0.0.1:${port0}`] } }],
-    services: { fast: { retries: { attempts: 1 }, circuitBreaker: false, outlierDetection: false } },
-  },
-});
-
-// The fast path with metrics and tracing turned off: separates what telemetry costs from what
-// routing and balancing cost. Skipped if this build has no such switch.
-let bareMesh;
-try {
-  bareMesh = await createMesh({
-    config: {
-      discovery: [{ static: { bare: [`127.0.0.1:${port0}`] } }],
-      services: { bare: { retries: { attempts: 1 }, circuitBreaker: false, outlierDetection: false } },
-      telemetry: { metrics: { enabled: false }, tracing: { enabled: false } },
-    },
-  });
-} catch (err) {
-  log(`no telemetry-off case: ${err.message}`);
-}
-
-// Everything on: DESIGN.md §5's example service. Both subsets point at the same upstream process
-// (one port each), so the 90/10 split changes what the mesh does, not what the upstream does.
-const fullMesh = await createMesh({
-  config: {
-    discovery: [
-      {
-        static: {
-          full: [
-            { address: `127.0.0.1:${port0}`, labels: { version: 'v1' } },
-            { address: `127.0.0.1:${port1}`, labels: { version: 'v2' } },
-          ],
-        },
-      },
-    ],
-    services: {
-      full: {
-        loadBalancer: 'peak-ewma',
-        timeout: '2s',
-        retries: {
-          attempts: 3,
-          perTryTimeout: '500ms',
-          on: ['connect-failure', 'refused-stream', 'reset', 503],
-          budget: { ratio: 0.2, minRetriesPerSecond: 10, ttl: '10s' },
-        },
-        circuitBreaker: { errorThresholdPercentage: 50, volumeThreshold: 20, resetTimeout: '10s' },
-        outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
-        subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } },
-        routes: [
-          {
-            to: [
-              { subset: 'v1', weight: 90 },
-              { subset: 'v2', weight: 10 },
-            ],
-          },
-        ],
-      },
-    },
-  },
-});
-
-// Every op consumes the whole response body: an unread body would keep its socket busy and make
-// the cheaper path look faster than it is.
-const viaRequest = (target, dispatcher) => async () => {
-  const res = await undici.request(target, { dispatcher });
-  await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-};
-const viaFetch = (fetchFn, target, init) => async () => {
-  const res = await fetchFn(target, init);
-  await res.text();
-  if (res.status !== 200) throw new Error(`status ${res.status}`);
-};
-
-// Roles: a baseline is what a mesh row is divided by; a reference is shown for context only.
-// `family` keeps request and fetch apart: fetch costs several times more per call than request,
-// so no row is ever compared across the two.
-const CASES = [
-  { id: 'request-pool', family: 'request', role: 'baseline', label: 'undici.request, Pool', op: viaRequest(url, pool) },
-  {
-    id: 'request-mesh',
-    family: 'request',
-    policy: 'fast',
-    baseline: 'request-pool',
-    label: 'undici.request, mesh.dispatcher',
-    op: viaRequest('http://fast/', fastMesh.dispatcher),
-  },
-  ...(bareMesh
-    ? [
-        {
-          id: 'request-mesh-bare',
-          family: 'request',
-          policy: 'fast, no metrics/tracing',
-          baseline: 'request-pool',
-          label: 'undici.request, mesh.dispatcher',
-          op: viaRequest('http://bare/', bareMesh.dispatcher),
-        },
-      ]
-    : []),
-  {
-    id: 'request-mesh-full',
-    family: 'request',
-    policy: 'full',
-    baseline: 'request-pool',
-    label: 'undici.request, mesh.dispatcher',
-    op: viaRequest('http://full/', fullMesh.dispatcher),
-  },
-  {
-    id: 'ufetch-agent',
-    family: 'fetch',
-    role: 'baseline',
-    label: 'undici.fetch, Agent',
-    op: viaFetch(undici.fetch, url, { dispatcher: agent }),
-  },
-  {
-    id: 'gfetch-agent',
-    family: 'fetch',
-    role: 'baseline',
-    label: 'global fetch, undici Agent',
-    op: viaFetch(globalThis.fetch, url, { dispatcher: agent }),
-  },
-  { id: 'gfetch', family: 'fetch', role: 'reference', label: 'global fetch, no dispatcher', op: viaFetch(globalThis.fetch, url) },
-  {
-    id: 'mesh-fetch',
-    family: 'fetch',
-    policy: 'fast',
-    baseline: 'ufetch-agent',
-    label: 'mesh.fetch',
-    op: viaFetch((u) => fastMesh.fetch(u), 'http://fast/'),
-  },
-  {
-    id: 'gfetch-mesh',
-    family: 'fetch',
-    policy: 'fast',
-    baseline: 'gfetch-agent',
-    label: 'global fetch, mesh.dispatcher',
-    op: viaFetch(globalThis.fetch, 'http://fast/', { dispatcher: fastMesh.dispatcher }),
-  },
-  {
-    id: 'mesh-fetch-full',
-    family: 'fetch',
-    policy: 'full',
-    baseline: 'ufetch-agent',
-    label: 'mesh.fetch',
-    op: viaFetch((u) => fullMesh.fetch(u), 'http://full/'),
-  },
-  {
-    id: 'gfetch-mesh-full',
-    family: 'fetch',
-    policy: 'full',
-    baseline: 'gfetch-agent',
-    label: 'global fetch, mesh.dispatcher',
-    op: viaFetch(globalThis.fetch, 'http://full/', { dispatcher: fullMesh.dispatcher }),
-  },
-];
 const byId = new Map(CASES.map((c) => [c.id, c]));
 
 function selectCases() {
@@ -280,9 +122,68 @@ function selectCases() {
 
 const cpuOf = () => upstream.cpuMicros();
 
+let closed = false;
 async function shutdown() {
-  await Promise.allSettled([fastMesh.close(), fullMesh.close(), bareMesh?.close(), pool.close(), agent.close()]);
+  if (closed) return;
+  closed = true;
+  for (const c of CASES) c.child?.send({ type: 'close' });
+  await Promise.allSettled(CASES.filter((c) => c.child).map((c) => c.exited));
+  await resources.close();
   await upstream.stop();
+}
+
+/**
+ * Prepares the selected cases: in this process (their operations built here), or each in a
+ * process of its own, pinned to the client's core like this one, answering "run a slice" over IPC.
+ */
+async function prepare(cases, isolate) {
+  for (const c of cases) {
+    if (!isolate) {
+      c.op ??= await c.make(resources);
+      continue;
+    }
+    const script = fileURLToPath(new URL('./client-case.mjs', import.meta.url));
+    const pin = process.env.INMESH_BENCH_PINNED;
+    const argv = ['--expose-gc', script, c.id, String(port0), String(port1)];
+    const child =
+      pin && taskset()
+        ? spawn(taskset(), ['-c', pin, process.execPath, ...argv], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+        : spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    c.child = child;
+    c.exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve, reject) => {
+      child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`${c.id}: ${JSON.stringify(m)}`))));
+      child.once('exit', (code) => reject(new Error(`${c.id} exited with ${code}`)));
+    });
+    raisePriority(child.pid, args.nice);
+    let seq = 0;
+    c.runRemote = (opts) =>
+      new Promise((resolve) => {
+        const mine = ++seq;
+        const onMessage = (m) => {
+          if (m.type !== 'result' || m.seq !== mine) return;
+          child.off('message', onMessage);
+          resolve({ ...m.res, firstError: m.firstError });
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'run', seq: mine, ...opts });
+      });
+  }
+}
+
+/** One slice of a case, in this process or in its own; the upstream's CPU is read here either way. */
+async function runCase(c, { concurrency, durationMs, record = true, gcFirst = false }) {
+  if (!c.runRemote) {
+    if (gcFirst) gc();
+    return runLoad(c.op, { concurrency, durationMs, record, cpuOf });
+  }
+  const peer0 = cpuOf();
+  const start = performance.now();
+  const res = await c.runRemote({ concurrency, durationMs, record, gc: gcFirst });
+  const elapsedMs = performance.now() - start;
+  const peer1 = cpuOf();
+  res.upstreamCpu = peer0 !== undefined && peer1 !== undefined ? (peer1 - peer0) / (elapsedMs * 1000) : Number.NaN;
+  return res;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,15 +204,15 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
     const group = cases.filter((c) => c.family === family);
     if (warmupSeconds > 0) {
       log(`${name}, ${family}: warm-up ${warmupSeconds} s per case`);
-      for (const c of group) await runLoad(c.op, { concurrency, durationMs: warmupSeconds * 1000, record: false });
+      for (const c of group) await runCase(c, { concurrency, durationMs: warmupSeconds * 1000, record: false });
     }
     for (let r = 0; r < args.rounds; r++) {
       const order = group.map((_, i) => group[(i + r) % group.length]);
       const line = [];
       for (const c of order) {
-        gc();
-        if (settleMs > 0) await runLoad(c.op, { concurrency, durationMs: settleMs, record: false });
-        const res = await runLoad(c.op, { concurrency, durationMs: sliceMs, cpuOf });
+        if (settleMs > 0) await runCase(c, { concurrency, durationMs: settleMs, record: false, gcFirst: true });
+        else gc();
+        const res = await runCase(c, { concurrency, durationMs: sliceMs, gcFirst: settleMs <= 0 });
         if (res.errors > 0) {
           log(`  ${c.id}: ${res.errors} errors, first: ${res.firstError?.stack ?? res.firstError}`);
           if (res.firstError?.cause) log('  cause:', res.firstError.cause);
@@ -468,6 +369,7 @@ function machine() {
 async function profile(id) {
   const c = byId.get(id);
   if (!c) throw new Error(`unknown case ${id}; known: ${CASES.map((k) => k.id).join(', ')}`);
+  await prepare([c], false);
   const { Session } = await import('node:inspector/promises');
   const { summariseProfile, formatSummary } = await import('./profile-summary.mjs');
   const concurrency = args.concurrency;
@@ -497,6 +399,7 @@ try {
     await profile(args.profile);
   } else {
     const cases = selectCases();
+    await prepare(cases, args.isolate);
     const meta = machine();
     const pinNote = meta.taskset
       ? `client pinned to CPU ${meta.clientPinned || '(not pinned)'}, upstream to CPU ${meta.upstreamPinned ?? '(not pinned)'}`
@@ -504,6 +407,7 @@ try {
     const niceNote = `nice ${meta.nice.client}/${meta.nice.upstream}`;
     log(`inmesh client benchmark: ${meta.model}, ${meta.cpus} CPUs, node ${meta.node}, undici ${meta.undici}; ${pinNote}, ${niceNote}`);
     log(`concurrency ${args.concurrency}, ${args.duration} s measured per case in ${args.rounds} rounds, warm-up ${args.warmup} s`);
+    log(args.isolate ? 'each case in its own process (pinned like this one), slices interleaved' : 'all cases in this process');
     // The two cores are meant for the client and the upstream alone; anything else running makes
     // the client lose its core part of the time, which moves req/s far more than the mesh does.
     const busy = meta.loadAverage[0] > 0.5;
@@ -567,5 +471,5 @@ try {
     }
   }
 } finally {
-  if (!fastMesh.closed) await shutdown();
+  await shutdown();
 }
