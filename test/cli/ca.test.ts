@@ -7,11 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { caCommand } from '../../src/cli/ca.js';
 import { main } from '../../src/cli/index.js';
 import { loadX509Parser, verifySvid } from '../../src/security/spiffe.js';
-
-function io() {
-  const out = { stdout: '', stderr: '' };
-  return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
-}
+import { runCaptured } from '../helpers/cli-io.js';
 
 describe('inmesh ca', () => {
   const dirs: string[] = [];
@@ -22,11 +18,13 @@ describe('inmesh ca', () => {
   it('creates a CA, then an SVID signed by it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'inmesh-ca-'));
     dirs.push(dir);
-    const a = io();
-    expect(await main(['ca', 'init', '--trust-domain', 'example.org', '--out', dir], a.io)).toBe(0);
-    const b = io();
-    expect(await caCommand.run(['issue', '--id', 'spiffe://example.org/sa/orders', '--out', dir, '--ttl', '2h'], b.io)).toBe(0);
-    expect(b.out.stdout).toContain('orders.pem');
+    const init = await runCaptured((io) => main(['ca', 'init', '--trust-domain', 'example.org', '--out', dir], io));
+    expect(init.code).toBe(0);
+    const issue = await runCaptured((io) =>
+      caCommand.run(['issue', '--id', 'spiffe://example.org/sa/orders', '--out', dir, '--ttl', '2h'], io),
+    );
+    expect(issue.code).toBe(0);
+    expect(issue.stdout).toContain('orders.pem');
 
     const ca = new X509Certificate(await readFile(join(dir, 'ca.pem')));
     const leaf = new X509Certificate(await readFile(join(dir, 'orders.pem')));
@@ -44,13 +42,13 @@ describe('inmesh ca', () => {
   });
 
   it('refuses bad arguments with exit 2 and says why', async () => {
-    const a = io();
-    expect(await caCommand.run(['issue', '--id', 'https://not-spiffe', '--out', tmpdir()], a.io)).toBe(2);
-    expect(a.out.stderr).toContain('not a workload SPIFFE ID');
-    const b = io();
-    expect(await caCommand.run(['init', '--out', tmpdir()], b.io)).toBe(2);
-    expect(b.out.stderr).toContain('--trust-domain and --out are required');
-    const c = io();
-    expect(await caCommand.run(['bogus'], c.io)).toBe(2);
+    const notSpiffe = await runCaptured((io) => caCommand.run(['issue', '--id', 'https://not-spiffe', '--out', tmpdir()], io));
+    expect(notSpiffe.code).toBe(2);
+    expect(notSpiffe.stderr).toContain('not a workload SPIFFE ID');
+    const noDomain = await runCaptured((io) => caCommand.run(['init', '--out', tmpdir()], io));
+    expect(noDomain.code).toBe(2);
+    expect(noDomain.stderr).toContain('--trust-domain and --out are required');
+    const unknown = await runCaptured((io) => caCommand.run(['bogus'], io));
+    expect(unknown.code).toBe(2);
   });
 });

@@ -1,22 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
 import { commands, helpText, main, version } from '../../src/cli/index.js';
+import { type CliRun, runCaptured } from '../helpers/cli-io.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-async function inmesh(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+function inmesh(...argv: string[]): Promise<CliRun> {
+  return runCaptured((io) => main(argv, io));
 }
 
 describe('inmesh', () => {

@@ -1,23 +1,12 @@
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.js';
 import { validateCommand, validateFile } from '../../src/cli/validate.js';
+import { type CliRun, runCaptured } from '../helpers/cli-io.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Runs `inmesh validate ...args` with captured output. */
-async function validate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  };
-  const code = await validateCommand.run(args, io);
-  return { code, stdout, stderr };
+function validate(...args: string[]): Promise<CliRun> {
+  return runCaptured((io) => validateCommand.run(args, io));
 }
 
 const VALID = `service: orders
