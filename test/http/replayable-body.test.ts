@@ -49,6 +49,22 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+/**
+ * A body whose first chunk fills the replay limit exactly and whose second waits for
+ * `release`: the point where a pull passes the limit is under the test's control.
+ */
+function bodyPastLimitOnRelease() {
+  let release: (chunk: string) => void = () => {};
+  async function* slow() {
+    yield 'x'.repeat(LIMIT);
+    yield await new Promise<string>((resolve) => {
+      release = resolve;
+    });
+  }
+  const body = attemptBodySource(slow(), LIMIT, undefined);
+  return { body, release: (chunk: string) => release(chunk) };
+}
+
 describe('attemptBodySource', () => {
   describe('static bodies', () => {
     it.each([
@@ -195,14 +211,7 @@ describe('attemptBodySource', () => {
     });
 
     it('fail a retry whose body passed the limit during its back-off, rather than send part of it', async () => {
-      let release: (chunk: string) => void = () => {};
-      async function* slow() {
-        yield 'x'.repeat(LIMIT);
-        yield await new Promise<string>((resolve) => {
-          release = resolve;
-        });
-      }
-      const body = attemptBodySource(slow(), LIMIT, undefined);
+      const { body, release } = bodyPastLimitOnRelease();
       const first = (body.forAttempt() as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
       await first.next();
       const abandoned = first.next(); // the first attempt is given up with this pull pending
@@ -214,14 +223,7 @@ describe('attemptBodySource', () => {
     });
 
     it('give a pull that passes the limit to the live attempt, not to the abandoned one that started it', async () => {
-      let release: (chunk: string) => void = () => {};
-      async function* slow() {
-        yield 'x'.repeat(LIMIT);
-        yield await new Promise<string>((resolve) => {
-          release = resolve;
-        });
-      }
-      const body = attemptBodySource(slow(), LIMIT, undefined);
+      const { body, release } = bodyPastLimitOnRelease();
       const first = (body.forAttempt() as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
       await first.next();
       const abandoned = first.next(); // pending when the first attempt is given up
