@@ -2,6 +2,7 @@
 // logical authority as Host (as a sidecar keeps :authority), the call's remaining deadline in a
 // header for the callee, and, when tracing, a CLIENT span for the attempt whose context travels
 // in traceparent/tracestate/baggage.
+import { isIP } from 'node:net';
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
 import { type Context, failSpan, propagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
@@ -78,9 +79,25 @@ function attemptParent(call: CallState): Context {
   return call.span ? trace.setSpan(parent, call.span as Span) : parent;
 }
 
+/**
+ * The TLS server name undici would derive from the Host header (its host part, none for an IP).
+ * undici derives it on every request when a Host header is given (a parse and two IP regexes);
+ * handing it over ready-made skips that and changes nothing on the wire.
+ */
+export function serverNameOf(authority: string): string | undefined {
+  let host = authority;
+  if (host.startsWith('[')) return undefined;
+  const colon = host.indexOf(':');
+  if (colon !== -1) host = host.slice(0, colon);
+  return host === '' || isIP(host) !== 0 ? undefined : host;
+}
+
 export function transport(options: TransportOptions): CallDispatch {
   const { pools, settings, clock, tracing } = options;
   const scheme = settings.connector ? 'https' : settings.protocol;
+  // A service is called under one authority, call after call: remember the last one's name.
+  let lastAuthority = '';
+  let lastServerName: string | undefined;
   return (call, handler) => {
     const opts = call.opts;
     const endpoint = call.endpoint;
@@ -88,6 +105,10 @@ export function transport(options: TransportOptions): CallDispatch {
     const pool = pools.get(endpoint, settings);
     const additions: [string, string][] = [['host', call.authority]];
     if (call.deadlineAt !== undefined) additions.push([DEADLINE_HEADER, String(Math.max(0, Math.floor(call.deadlineAt - clock.now())))]);
+    if (call.authority !== lastAuthority) {
+      lastAuthority = call.authority;
+      lastServerName = serverNameOf(call.authority);
+    }
     let attemptHandler = handler;
     if (tracing && call.otelParent !== undefined) {
       const parent = attemptParent(call);
@@ -123,7 +144,7 @@ export function transport(options: TransportOptions): CallDispatch {
         bodyTimeout: opts.bodyTimeout,
         reset: opts.reset,
         expectContinue: opts.expectContinue,
-        servername: (opts as { servername?: string }).servername,
+        servername: (opts as { servername?: string }).servername ?? lastServerName,
         throwOnError: opts.throwOnError,
       } as typeof opts,
       attemptHandler as never,
