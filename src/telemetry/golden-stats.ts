@@ -117,11 +117,14 @@ export class GoldenStats {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  /** Records one request of a series (e.g. "outbound:payments", "inbound"). */
-  record(key: string, ms: number, ok: boolean): void {
+  /**
+   * Records one request of a series (e.g. "outbound:payments", "inbound"). `nowMs` is the
+   * clock's time when the caller has just read it (the request path reads the clock once).
+   */
+  record(key: string, ms: number, ok: boolean, nowMs?: number): void {
     let series = this.#series.get(key);
     if (!series) this.#series.set(key, (series = new Series()));
-    series.record(this.#now(), ms, ok);
+    series.record(nowMs === undefined ? this.#now() : Math.floor(nowMs / 1000), ms, ok);
   }
 
   signals(key: string, windowSeconds = 10): GoldenSignals {

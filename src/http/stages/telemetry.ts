@@ -58,7 +58,8 @@ class TelemetryHandler extends ForwardingHandler {
     this.#done = true;
     const { call, options } = this;
     const telemetry = options.telemetry;
-    const durationMs = options.clock.now() - this.startedAt;
+    const now = options.clock.now();
+    const durationMs = now - this.startedAt;
     const status = this.#status;
     const subset = call.subset?.key ?? '';
     const attempts = call.attempts || (call.endpoint ? 1 : 0);
@@ -72,8 +73,8 @@ class TelemetryHandler extends ForwardingHandler {
         metrics.retries(call.service, subset, attempts - 1);
         if (call.budgetExhausted) metrics.budgetExhausted(call.service);
       }
-      telemetry.stats.record(statsKey(call.service, ''), durationMs, ok);
-      if (subset) telemetry.stats.record(statsKey(call.service, subset), durationMs, ok);
+      telemetry.stats.record(statsKey(call.service, ''), durationMs, ok, now);
+      if (subset) telemetry.stats.record(statsKey(call.service, subset), durationMs, ok, now);
       const code = error ? ((isInmeshError(error) ? error.code : (error as { code?: string }).code) ?? error.name) : undefined;
       if (!ok) {
         telemetry.recordError({

@@ -103,13 +103,13 @@ export function transport(options: TransportOptions): CallDispatch {
     const endpoint = call.endpoint;
     if (endpoint === undefined) throw new Error('transport reached without an endpoint (balance stage missing)');
     const pool = pools.get(endpoint, settings);
-    const additions: [string, string][] = [['host', call.authority]];
-    if (call.deadlineAt !== undefined) additions.push([DEADLINE_HEADER, String(Math.max(0, Math.floor(call.deadlineAt - clock.now())))]);
+    const deadline = call.deadlineAt === undefined ? undefined : String(Math.max(0, Math.floor(call.deadlineAt - clock.now())));
     if (call.authority !== lastAuthority) {
       lastAuthority = call.authority;
       lastServerName = serverNameOf(call.authority);
     }
     let attemptHandler = handler;
+    let propagation: [string, string][] | undefined;
     if (tracing && call.otelParent !== undefined) {
       const parent = attemptParent(call);
       const span = startSpan(
@@ -125,8 +125,19 @@ export function transport(options: TransportOptions): CallDispatch {
         },
         parent,
       );
-      additions.push(...propagationHeaders(trace.setSpan(parent, span)));
+      propagation = propagationHeaders(trace.setSpan(parent, span));
       attemptHandler = new AttemptSpanHandler(handler, span);
+    }
+    // The headers to send: the caller's with Host, the deadline and trace context set. Without
+    // caller headers or trace context (undici.request's common case) the list is built at once.
+    let headers: string[];
+    if (opts.headers == null && propagation === undefined) {
+      headers = deadline === undefined ? ['host', call.authority] : ['host', call.authority, DEADLINE_HEADER, deadline];
+    } else {
+      const additions: [string, string][] = [['host', call.authority]];
+      if (deadline !== undefined) additions.push([DEADLINE_HEADER, deadline]);
+      if (propagation !== undefined) additions.push(...propagation);
+      headers = withHeaders(opts.headers, additions);
     }
     // The options for the pool, built once per attempt with a fixed shape: exactly what undici's
     // core reads (core/request.js), so V8 sees one object layout however callers build theirs.
@@ -135,7 +146,7 @@ export function transport(options: TransportOptions): CallDispatch {
         path: opts.path,
         method: opts.method,
         body: (call.attemptBody === undefined ? opts.body : call.attemptBody) as typeof opts.body,
-        headers: withHeaders(opts.headers, additions),
+        headers,
         query: opts.query,
         idempotent: opts.idempotent,
         blocking: opts.blocking,
