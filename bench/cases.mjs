@@ -11,7 +11,9 @@ const FAST = { retries: { attempts: 1 }, circuitBreaker: false, outlierDetection
 
 // Everything on: DESIGN.md §5's example service. Both subsets point at the same upstream process
 // (one port each), so the 90/10 split changes what the mesh does, not what the upstream does.
-const fullConfig = (port0, port1) => ({
+// `timeScale` stretches its timeouts (the instruction benchmark runs under callgrind, ~50x slower).
+const ms = (n, scale) => `${n * scale}ms`;
+const fullConfig = (port0, port1, timeScale = 1) => ({
   discovery: [
     {
       static: {
@@ -25,10 +27,10 @@ const fullConfig = (port0, port1) => ({
   services: {
     full: {
       loadBalancer: 'peak-ewma',
-      timeout: '2s',
+      timeout: ms(2000, timeScale),
       retries: {
         attempts: 3,
-        perTryTimeout: '500ms',
+        perTryTimeout: ms(500, timeScale),
         on: ['connect-failure', 'refused-stream', 'reset', 503],
         budget: { ratio: 0.2, minRetriesPerSecond: 10, ttl: '10s' },
       },
@@ -48,7 +50,7 @@ const fullConfig = (port0, port1) => ({
 });
 
 /** Lazily created pools, agents and meshes against the upstream's two ports. */
-export function createResources({ undici, createMesh, port0, port1 }) {
+export function createResources({ undici, createMesh, port0, port1, timeScale = 1 }) {
   const origin = `http://127.0.0.1:${port0}`;
   const made = new Map();
   const once = (key, make) => {
@@ -74,7 +76,7 @@ export function createResources({ undici, createMesh, port0, port1 }) {
           },
         }),
       ),
-    fullMesh: () => once('full', () => createMesh({ config: fullConfig(port0, port1) })),
+    fullMesh: () => once('full', () => createMesh({ config: fullConfig(port0, port1, timeScale) })),
     async close() {
       await Promise.allSettled([...made.values()].map(async (m) => (await m).close()));
     },
