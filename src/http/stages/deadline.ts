@@ -5,7 +5,8 @@ import { currentContext } from '../../context/request-context.js';
 import { InmeshError } from '../../errors.js';
 import { earliest } from '../../resilience/deadline.js';
 import { kCancelled } from '../../resilience/outcome.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
+import { type QueuedTimer, TimerQueue } from '../../util/timer-queue.js';
 import type { CallState } from '../call.js';
 import { ForwardingHandler } from '../forwarding-handler.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
@@ -24,17 +25,16 @@ class DeadlineHandler extends ForwardingHandler {
   #abort: AbortFn | undefined;
   #expired: InmeshError | undefined;
   #done = false;
-  readonly #timer: TimerHandle;
+  readonly #timer: QueuedTimer;
 
   constructor(
     handler: DispatchHandler,
     private readonly call: CallState,
-    private readonly clock: Clock,
+    timers: TimerQueue,
     budgetMs: number,
   ) {
     super(handler);
-    this.#timer = clock.setTimeout(() => this.#expire(budgetMs), budgetMs);
-    this.#timer.unref?.();
+    this.#timer = timers.schedule(budgetMs, () => this.#expire(budgetMs));
   }
 
   #expire(budgetMs: number): void {
@@ -52,7 +52,7 @@ class DeadlineHandler extends ForwardingHandler {
 
   #end(): void {
     this.#done = true;
-    this.clock.clearTimeout(this.#timer);
+    this.#timer.cancel();
   }
 
   override onConnect(abort: AbortFn, context?: object): void {
@@ -92,6 +92,8 @@ class DeadlineHandler extends ForwardingHandler {
 }
 
 export function deadlineStage(clock: Clock): Stage {
+  // One clock timer per timeout duration, not one per call (util/timer-queue).
+  const timers = new TimerQueue(clock);
   return (next) => (call, handler) => {
     const inherited = currentContext()?.deadlineAt;
     // No deadline, no handler: the common case costs one context lookup.
@@ -104,6 +106,6 @@ export function deadlineStage(clock: Clock): Stage {
       failHandler(handler, deadlineError(call, 0));
       return true;
     }
-    return next(call, new DeadlineHandler(handler, call, clock, budgetMs));
+    return next(call, new DeadlineHandler(handler, call, timers, budgetMs));
   };
 }

@@ -14,6 +14,7 @@ import { type Backoff, exponentialBackoff, JITTER, jitter, parseRetryAfter } fro
 import { classifyStatus, isIdempotent, kCancelled, kPerTryTimeout, NOT_SENT, type Outcome } from '../../resilience/outcome.js';
 import { isRetryable, type RetryPolicy } from '../../resilience/retry-policy.js';
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
+import { type QueuedTimer, TimerQueue } from '../../util/timer-queue.js';
 import type { CallState } from '../call.js';
 import type { AbortFn, DispatchHandler, DispatchOptions } from '../handler.js';
 import { getHeader, getRawHeader } from '../headers.js';
@@ -55,7 +56,8 @@ class AttemptHandler implements DispatchHandler {
   draining = false;
   drained = 0;
   retryDelayMs = 0;
-  timer: TimerHandle | undefined;
+  /** The per-try timeout. */
+  timer: QueuedTimer | undefined;
 
   constructor(private readonly call: RetryingCall) {}
 
@@ -130,6 +132,7 @@ class RetryingCall {
     private readonly call: CallState,
     private readonly policy: RetryPolicy,
     private readonly options: RetryStageOptions,
+    private readonly timers: TimerQueue,
   ) {
     this.#body = attemptBodySource(opts.body, options.replayBodyLimit, () => {
       const length = getHeader(opts.headers, 'content-length');
@@ -158,8 +161,7 @@ class RetryingCall {
     this.call.attempts++;
     const perTry = this.policy.perTryTimeoutMs;
     if (perTry !== undefined) {
-      attempt.timer = this.options.clock.setTimeout(() => this.#perTryTimeout(attempt, perTry), perTry);
-      attempt.timer.unref?.();
+      attempt.timer = this.timers.schedule(perTry, () => this.#perTryTimeout(attempt, perTry));
     }
     const body = this.#body.forAttempt();
     try {
@@ -189,7 +191,7 @@ class RetryingCall {
   }
 
   #clearAttemptTimer(attempt: AttemptHandler): void {
-    if (attempt.timer !== undefined) this.options.clock.clearTimeout(attempt.timer);
+    attempt.timer?.cancel();
     attempt.timer = undefined;
   }
 
@@ -320,10 +322,12 @@ class RetryingCall {
 
 /** The retry stage; a route whose policy makes one attempt without per-try timeout skips it. */
 export function retryStage(options: RetryStageOptions): Stage {
+  // Per-try timeouts: one clock timer per duration, not one per attempt (util/timer-queue).
+  const timers = new TimerQueue(options.clock);
   return (next) => (call, handler) => {
     const opts = call.opts;
     const policy = call.retry;
     if (policy === undefined || opts.upgrade || opts.method === 'CONNECT') return next(call, handler);
-    return new RetryingCall(next, opts, handler, call, policy, options).start();
+    return new RetryingCall(next, opts, handler, call, policy, options, timers).start();
   };
 }

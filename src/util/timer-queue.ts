@@ -1,0 +1,136 @@
+// util: timers for the request path (call deadlines, per-try timeouts). A Node timer per call
+// costs three calls into C++ (arming it, unref, reading the loop's clock) and an object with an
+// async id for the GC to trace, for a timer that almost never fires. These timeouts come in a few
+// durations fixed by the config, and timers of one duration expire in the order they were set:
+// so each duration gets a FIFO lane with one clock timer, armed for its oldest live entry.
+// Cancelling marks the entry; cancelled entries are dropped when they reach the front.
+import type { Clock, TimerHandle } from './clock.js';
+
+/** A scheduled callback; `cancel()` is idempotent and safe after it ran. */
+export interface QueuedTimer {
+  cancel(): void;
+}
+
+/** Lanes kept at most; further durations (deadlines inherited from callers vary) get their own timer. */
+const MAX_LANES = 32;
+/** A lane whose front has advanced this far is compacted (its array sliced). */
+const COMPACT_AFTER = 1024;
+/** Node timers may fire up to ~1 ms before the clock reads their time; within this, they are due. */
+const EARLY_MS = 1;
+
+class Entry implements QueuedTimer {
+  constructor(
+    readonly at: number,
+    public fn: (() => void) | undefined,
+    private readonly lane: Lane,
+  ) {}
+  cancel(): void {
+    if (this.fn === undefined) return;
+    this.fn = undefined;
+    // Calls mostly end in the order they started: the front is usually what was just cancelled.
+    this.lane.prune();
+  }
+}
+
+/** A single-timer fallback, for durations beyond the lanes. */
+class DirectTimer implements QueuedTimer {
+  readonly #handle: TimerHandle;
+  constructor(
+    private readonly clock: Clock,
+    fn: () => void,
+    ms: number,
+  ) {
+    this.#handle = clock.setTimeout(fn, ms);
+    this.#handle.unref?.();
+  }
+  cancel(): void {
+    this.clock.clearTimeout(this.#handle);
+  }
+}
+
+class Lane {
+  #entries: Entry[] = [];
+  #front = 0;
+  #armed = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  add(now: number, delayMs: number, fn: () => void): Entry {
+    const entry = new Entry(now + delayMs, fn, this);
+    this.#entries.push(entry);
+    // An armed timer is due no later than the oldest entry (same duration, set earlier): it
+    // re-arms for what is left when it fires. A timer left from entries since cancelled fires
+    // once, idle. Unarmed (first entry, or added while the lane fires), arm for the oldest.
+    if (!this.#armed) this.#arm((this.#entries[this.#front] as Entry).at - now);
+    return entry;
+  }
+
+  #arm(ms: number): void {
+    this.#armed = true;
+    const handle = this.clock.setTimeout(() => this.#fire(), Math.max(1, Math.ceil(ms)));
+    handle.unref?.();
+  }
+
+  #fire(): void {
+    this.#armed = false;
+    const now = this.clock.now();
+    const entries = this.#entries;
+    try {
+      while (this.#front < entries.length) {
+        const entry = entries[this.#front] as Entry;
+        if (entry.fn !== undefined && entry.at - now > EARLY_MS) break;
+        this.#front++;
+        const fn = entry.fn;
+        entry.fn = undefined;
+        fn?.();
+      }
+    } finally {
+      this.prune();
+      if (!this.#armed && this.#front < this.#entries.length) this.#arm((this.#entries[this.#front] as Entry).at - now);
+    }
+  }
+
+  /** Drops cancelled and consumed entries from the front, so the lane holds about what is live. */
+  prune(): void {
+    const entries = this.#entries;
+    while (this.#front < entries.length && (entries[this.#front] as Entry).fn === undefined) this.#front++;
+    if (this.#front === entries.length) {
+      entries.length = 0;
+      this.#front = 0;
+    } else if (this.#front >= COMPACT_AFTER) {
+      entries.splice(0, this.#front);
+      this.#front = 0;
+    }
+  }
+
+  /** Entries held, live or cancelled (tests). */
+  get size(): number {
+    return this.#entries.length - this.#front;
+  }
+}
+
+/** Timers of a few recurring durations, one clock timer per duration. */
+export class TimerQueue {
+  readonly #lanes = new Map<number, Lane>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Runs `fn` after `delayMs` unless cancelled first. Timers do not keep the process alive. */
+  schedule(delayMs: number, fn: () => void): QueuedTimer {
+    const key = Math.round(delayMs);
+    let lane = this.#lanes.get(key);
+    if (lane === undefined) {
+      if (this.#lanes.size >= MAX_LANES) return new DirectTimer(this.clock, fn, delayMs);
+      lane = new Lane(this.clock);
+      this.#lanes.set(key, lane);
+    }
+    return lane.add(this.clock.now(), delayMs, fn);
+  }
+
+  /** Entries held across lanes, live or cancelled (tests: the queue must not grow without end). */
+  get size(): number {
+    let n = 0;
+    for (const lane of this.#lanes.values()) n += lane.size;
+    return n;
+  }
+}
