@@ -53,6 +53,12 @@ const OPTIONS = {
     help: 'nice value for the client and upstream, when allowed (root); keeps other programs off their cores',
   },
   json: { type: 'boolean', default: false, help: 'also write the results to bench/results/client-<time>.json' },
+  processes: {
+    type: 'number',
+    default: 1,
+    min: 1,
+    help: 'processes per case with --isolate, used in turn round by round (a process keeps its JIT and heap layout for life: several average that luck out)',
+  },
   isolate: {
     type: 'boolean',
     default: true,
@@ -131,8 +137,8 @@ let closed = false;
 async function shutdown() {
   if (closed) return;
   closed = true;
-  for (const c of CASES) c.child?.send({ type: 'close' });
-  await Promise.allSettled(CASES.filter((c) => c.child).map((c) => c.exited));
+  for (const c of CASES) for (const p of c.processes ?? []) p.child.send({ type: 'close' });
+  await Promise.allSettled(CASES.flatMap((c) => (c.processes ?? []).map((p) => p.exited)));
   await resources.close();
   await upstream.stop();
 }
@@ -147,44 +153,51 @@ async function prepare(cases, isolate) {
       c.op ??= await c.make(resources);
       continue;
     }
-    const script = fileURLToPath(new URL('./client-case.mjs', import.meta.url));
-    const pin = process.env.INMESH_BENCH_PINNED;
-    const argv = ['--expose-gc', script, c.id, String(port0), String(port1)];
-    const child =
-      pin && taskset()
-        ? spawn(taskset(), ['-c', pin, process.execPath, ...argv], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-        : spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    c.child = child;
-    c.exited = new Promise((resolve) => child.once('exit', resolve));
-    await new Promise((resolve, reject) => {
-      child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`${c.id}: ${JSON.stringify(m)}`))));
-      child.once('exit', (code) => reject(new Error(`${c.id} exited with ${code}`)));
-    });
-    raisePriority(child.pid, args.nice);
-    let seq = 0;
-    c.runRemote = (opts) =>
-      new Promise((resolve) => {
-        const mine = ++seq;
-        const onMessage = (m) => {
-          if (m.type !== 'result' || m.seq !== mine) return;
-          child.off('message', onMessage);
-          resolve({ ...m.res, firstError: m.firstError });
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'run', seq: mine, ...opts });
-      });
+    c.processes = [];
+    for (let i = 0; i < args.processes; i++) c.processes.push(await startCaseProcess(c));
+    c.runRemote = (opts, slot) => c.processes[slot % c.processes.length].run(opts);
   }
 }
 
+/** One process running case `c`, pinned to the client's core, answering "run a slice" over IPC. */
+async function startCaseProcess(c) {
+  const script = fileURLToPath(new URL('./client-case.mjs', import.meta.url));
+  const pin = process.env.INMESH_BENCH_PINNED;
+  const argv = ['--expose-gc', script, c.id, String(port0), String(port1)];
+  const child =
+    pin && taskset()
+      ? spawn(taskset(), ['-c', pin, process.execPath, ...argv], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    child.once('message', (m) => (m.type === 'ready' ? resolve() : reject(new Error(`${c.id}: ${JSON.stringify(m)}`))));
+    child.once('exit', (code) => reject(new Error(`${c.id} exited with ${code}`)));
+  });
+  raisePriority(child.pid, args.nice);
+  let seq = 0;
+  const run = (opts) =>
+    new Promise((resolve) => {
+      const mine = ++seq;
+      const onMessage = (m) => {
+        if (m.type !== 'result' || m.seq !== mine) return;
+        child.off('message', onMessage);
+        resolve({ ...m.res, firstError: m.firstError });
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'run', seq: mine, ...opts });
+    });
+  return { child, exited, run };
+}
+
 /** One slice of a case, in this process or in its own; the upstream's CPU is read here either way. */
-async function runCase(c, { concurrency, durationMs, record = true, gcFirst = false }) {
+async function runCase(c, { concurrency, durationMs, record = true, gcFirst = false, slot = 0 }) {
   if (!c.runRemote) {
     if (gcFirst) gc();
     return runLoad(c.op, { concurrency, durationMs, record, cpuOf });
   }
   const peer0 = cpuOf();
   const start = performance.now();
-  const res = await c.runRemote({ concurrency, durationMs, record, gc: gcFirst });
+  const res = await c.runRemote({ concurrency, durationMs, record, gc: gcFirst }, slot);
   const elapsedMs = performance.now() - start;
   const peer1 = cpuOf();
   res.upstreamCpu = peer0 !== undefined && peer1 !== undefined ? (peer1 - peer0) / (elapsedMs * 1000) : Number.NaN;
@@ -216,14 +229,19 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
     const group = cases.filter((c) => c.family === family);
     if (warmupSeconds > 0) {
       log(`${name}, ${family}: warm-up ${warmupSeconds} s per case`);
-      for (const c of group) await runCase(c, { concurrency, durationMs: warmupSeconds * 1000, record: false });
+      for (const c of group) {
+        for (let slot = 0; slot < (c.processes?.length ?? 1); slot++) {
+          await runCase(c, { concurrency, durationMs: warmupSeconds * 1000, record: false, slot });
+        }
+      }
     }
     for (let r = 0; r < args.rounds; r++) {
       const order = group.map((_, i) => group[(i + r) % group.length]);
       const line = [];
       for (const c of order) {
-        if (settleMs > 0) await runCase(c, { concurrency, durationMs: settleMs, record: false, gcFirst: forceGc });
-        const res = await runCase(c, { concurrency, durationMs: sliceMs, gcFirst: forceGc && settleMs <= 0 });
+        // Round r runs on each case's process r mod --processes.
+        if (settleMs > 0) await runCase(c, { concurrency, durationMs: settleMs, record: false, gcFirst: forceGc, slot: r });
+        const res = await runCase(c, { concurrency, durationMs: sliceMs, gcFirst: forceGc && settleMs <= 0, slot: r });
         if (res.errors > 0) {
           log(`  ${c.id}: ${res.errors} errors, first: ${res.firstError?.stack ?? res.firstError}`);
           if (res.firstError?.cause) log('  cause:', res.firstError.cause);
@@ -418,7 +436,11 @@ try {
     const niceNote = `nice ${meta.nice.client}/${meta.nice.upstream}`;
     log(`inmesh client benchmark: ${meta.model}, ${meta.cpus} CPUs, node ${meta.node}, undici ${meta.undici}; ${pinNote}, ${niceNote}`);
     log(`concurrency ${args.concurrency}, ${args.duration} s measured per case in ${args.rounds} rounds, warm-up ${args.warmup} s`);
-    log(args.isolate ? 'each case in its own process (pinned like this one), slices interleaved' : 'all cases in this process');
+    log(
+      args.isolate
+        ? `each case in ${args.processes} processes of its own (pinned like this one), used in turn by round, slices interleaved`
+        : 'all cases in this process',
+    );
     // The two cores are meant for the client and the upstream alone; anything else running makes
     // the client lose its core part of the time, which moves req/s far more than the mesh does.
     const busy = meta.loadAverage[0] > 0.5;
