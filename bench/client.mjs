@@ -20,7 +20,7 @@ import {
   markdownTable,
   median,
   onlineCpus,
-  parseArgs,
+  parseCommandLine,
   quantile,
   raisePriority,
   runLoad,
@@ -82,20 +82,7 @@ const GOAL_RATIO = 0.9;
 const AIM_RATIO = 0.95;
 const GOAL_ADDED_P50_US = 50;
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), OPTIONS);
-} catch (err) {
-  console.error(err.message);
-  process.exit(2);
-}
-if (args.help) {
-  console.log('npm run bench:client -- [options]\n');
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    console.log(`  --${name.padEnd(18)} ${o.help}${o.type === 'boolean' ? '' : ` (default ${JSON.stringify(o.default)})`}`);
-  }
-  process.exit(0);
-}
+const args = parseCommandLine(process.argv.slice(2), OPTIONS, 'npm run bench:client -- [options]');
 
 // Before the re-exec: a child inherits the nice value, for every thread it starts (GC helpers too).
 const clientNice = raisePriority(0, args.nice);

@@ -22,7 +22,7 @@ import {
   markdownTable,
   median,
   onlineCpus,
-  parseArgs,
+  parseCommandLine,
   raisePriority,
   runLoad,
   taskset,
@@ -40,11 +40,7 @@ const OPTIONS = {
   help: { type: 'boolean', default: false, help: 'this text' },
 };
 
-const args = parseArgs(process.argv.slice(2), OPTIONS);
-if (args.help) {
-  for (const [name, o] of Object.entries(OPTIONS)) console.log(`  --${name.padEnd(22)} ${o.help} (default ${o.default})`);
-  process.exit(0);
-}
+const args = parseCommandLine(process.argv.slice(2), OPTIONS, 'npm run bench:inbound -- [options]');
 if (!(await ensurePinned(0, ['--expose-gc'], SCRIPT, process.argv.slice(2)))) process.exit(0);
 raisePriority(0, args.nice);
 

@@ -25,7 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './cases.mjs';
-import { fmtInt, fmtPct, markdownTable, parseArgs, startUpstream } from './lib.mjs';
+import { fmtInt, fmtPct, markdownTable, parseCommandLine, startUpstream } from './lib.mjs';
 
 const OPTIONS = {
   only: { type: 'string', default: '', help: 'comma-separated case ids (their baselines are added)' },
@@ -47,20 +47,7 @@ const DEFAULT_CASES = [
   'gfetch-mesh',
 ];
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), OPTIONS);
-} catch (err) {
-  console.error(err.message);
-  process.exit(2);
-}
-if (args.help) {
-  console.log('npm run bench:instructions -- [options]\n');
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    console.log(`  --${name.padEnd(16)} ${o.help}${o.type === 'boolean' ? '' : ` (default ${JSON.stringify(o.default)})`}`);
-  }
-  process.exit(0);
-}
+const args = parseCommandLine(process.argv.slice(2), OPTIONS, 'npm run bench:instructions -- [options]');
 
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });

@@ -284,3 +284,26 @@ export function parseArgs(argv, spec) {
   }
   return out;
 }
+
+/**
+ * The command line of a bench script: its options parsed by `spec`, or, on a bad option, the
+ * error printed and exit 2; with --help, every option with its default printed and exit 0.
+ */
+export function parseCommandLine(argv, spec, usage) {
+  let args;
+  try {
+    args = parseArgs(argv, spec);
+  } catch (err) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(`${usage}\n`);
+    const width = Math.max(...Object.keys(spec).map((name) => name.length)) + 2;
+    for (const [name, o] of Object.entries(spec)) {
+      console.log(`  --${name.padEnd(width)} ${o.help}${o.type === 'boolean' ? '' : ` (default ${JSON.stringify(o.default)})`}`);
+    }
+    process.exit(0);
+  }
+  return args;
+}
