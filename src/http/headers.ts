@@ -49,37 +49,33 @@ export function getHeader(headers: HeadersInput, name: string): string | undefin
 
 /**
  * Request headers with `additions` set (replacing any value of the same name), as a flat array
- * (a shape every undici version accepts). `additions` names are lower case.
+ * (a shape every undici version accepts). `additions` is a flat [name, value, ...] list with
+ * lower-case names; without request headers it is returned as it is (the caller builds it fresh).
  */
-export function withHeaders(headers: HeadersInput, additions: readonly (readonly [string, string])[]): string[] {
+export function withHeaders(headers: HeadersInput, additions: string[]): string[] {
+  if (headers === undefined || headers === null) return additions;
   const out: string[] = [];
-  // The shapes seen on the hot path first (no headers: undici.request; a plain object: fetch and
-  // most callers), without a visitor closure; the rest through forEachHeader.
-  if (headers !== undefined && headers !== null) {
-    // A name longer than every added one cannot be replaced: skip lower-casing it.
-    let longest = 0;
-    for (let i = 0; i < additions.length; i++)
-      longest = Math.max(longest, ((additions[i] as readonly [string, string])[0] as string).length);
-    const push = (name: string, value: HeaderValue) => {
-      if (value === undefined || value === null) return;
-      if (name.length <= longest) {
-        const lower = name.toLowerCase();
-        for (let i = 0; i < additions.length; i++) if ((additions[i] as readonly [string, string])[0] === lower) return;
-      }
-      if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
-      else out.push(name, String(value));
-    };
-    if (!Array.isArray(headers) && typeof (headers as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      const record = headers as Record<string, HeaderValue>;
-      for (const name in record) push(name, record[name]);
-    } else {
-      forEachHeader(headers, push);
+  // A name longer than every added one cannot be replaced: skip lower-casing it.
+  let longest = 0;
+  for (let i = 0; i < additions.length; i += 2) longest = Math.max(longest, (additions[i] as string).length);
+  const push = (name: string, value: HeaderValue) => {
+    if (value === undefined || value === null) return;
+    if (name.length <= longest) {
+      const lower = name.toLowerCase();
+      for (let i = 0; i < additions.length; i += 2) if (additions[i] === lower) return;
     }
+    if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
+    else out.push(name, String(value));
+  };
+  // The shape seen on the hot path first (a plain object: fetch and most callers), without a
+  // visitor closure per header; the rest through forEachHeader.
+  if (!Array.isArray(headers) && typeof (headers as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    const record = headers as Record<string, HeaderValue>;
+    for (const name in record) push(name, record[name]);
+  } else {
+    forEachHeader(headers, push);
   }
-  for (let i = 0; i < additions.length; i++) {
-    const [name, value] = additions[i] as readonly [string, string];
-    out.push(name, value);
-  }
+  for (let i = 0; i < additions.length; i++) out.push(additions[i] as string);
   return out;
 }
 

@@ -44,16 +44,14 @@ export function parentContext(): Context {
 }
 
 const setter = {
-  set(carrier: [string, string][], key: string, value: string) {
-    carrier.push([key.toLowerCase(), value]);
+  set(carrier: string[], key: string, value: string) {
+    carrier.push(key.toLowerCase(), value);
   },
 };
 
-/** traceparent, tracestate and baggage for `ctx`, as header pairs (none without a propagator). */
-export function propagationHeaders(ctx: Context): [string, string][] {
-  const carrier: [string, string][] = [];
-  propagation.inject(ctx, carrier, setter);
-  return carrier;
+/** Appends traceparent, tracestate and baggage for `ctx` to a flat header list (none without a propagator). */
+export function injectPropagationHeaders(ctx: Context, headers: string[]): void {
+  propagation.inject(ctx, headers, setter);
 }
 
 const getter = {

@@ -4,7 +4,7 @@
 // in traceparent/tracestate/baggage.
 import { isIP } from 'node:net';
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
-import { type Context, failSpan, propagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
+import { type Context, failSpan, injectPropagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
 import type { Clock } from '../../util/clock.js';
 import type { CallState } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
@@ -108,8 +108,9 @@ export function transport(options: TransportOptions): CallDispatch {
       lastAuthority = call.authority;
       lastServerName = serverNameOf(call.authority);
     }
+    // The headers to send: the caller's with Host, the deadline and trace context set.
+    const additions = deadline === undefined ? ['host', call.authority] : ['host', call.authority, DEADLINE_HEADER, deadline];
     let attemptHandler = handler;
-    let propagation: [string, string][] | undefined;
     if (tracing && call.otelParent !== undefined) {
       const parent = attemptParent(call);
       const span = startSpan(
@@ -125,20 +126,10 @@ export function transport(options: TransportOptions): CallDispatch {
         },
         parent,
       );
-      propagation = propagationHeaders(trace.setSpan(parent, span));
+      injectPropagationHeaders(trace.setSpan(parent, span), additions);
       attemptHandler = new AttemptSpanHandler(handler, span);
     }
-    // The headers to send: the caller's with Host, the deadline and trace context set. Without
-    // caller headers or trace context (undici.request's common case) the list is built at once.
-    let headers: string[];
-    if (opts.headers == null && propagation === undefined) {
-      headers = deadline === undefined ? ['host', call.authority] : ['host', call.authority, DEADLINE_HEADER, deadline];
-    } else {
-      const additions: [string, string][] = [['host', call.authority]];
-      if (deadline !== undefined) additions.push([DEADLINE_HEADER, deadline]);
-      if (propagation !== undefined) additions.push(...propagation);
-      headers = withHeaders(opts.headers, additions);
-    }
+    const headers = withHeaders(opts.headers, additions);
     // The options for the pool, built once per attempt with a fixed shape: exactly what undici's
     // core reads (core/request.js), so V8 sees one object layout however callers build theirs.
     return pool.dispatch(
