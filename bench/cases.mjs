@@ -191,3 +191,19 @@ export const CASES = [
     make: async (r) => viaFetch(globalThis.fetch, 'http://full/', { dispatcher: (await r.fullMesh()).dispatcher }),
   },
 ];
+
+/** The cases named in `ids` (comma-separated) with their baselines, in CASES order; throws on an unknown id. */
+export function selectCases(ids) {
+  const known = new Map(CASES.map((c) => [c.id, c]));
+  const wanted = new Set();
+  for (const id of ids
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const c = known.get(id);
+    if (!c) throw new Error(`unknown case ${id}; known: ${[...known.keys()].join(', ')}`);
+    wanted.add(id);
+    if (c.baseline) wanted.add(c.baseline);
+  }
+  return CASES.filter((c) => wanted.has(c.id));
+}

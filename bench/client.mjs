@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { CASES, createResources } from './cases.mjs';
+import { CASES, createResources, selectCases } from './cases.mjs';
 import {
   allowedCpus,
   ensurePinned,
@@ -83,6 +83,13 @@ const AIM_RATIO = 0.95;
 const GOAL_ADDED_P50_US = 50;
 
 const args = parseCommandLine(process.argv.slice(2), OPTIONS, 'npm run bench:client -- [options]');
+let selected;
+try {
+  selected = args.only ? selectCases(args.only) : CASES;
+} catch (err) {
+  console.error(err.message);
+  process.exit(2);
+}
 
 // Before the re-exec: a child inherits the nice value, for every thread it starts (GC helpers too).
 const clientNice = raisePriority(0, args.nice);
@@ -102,21 +109,6 @@ const [port0, port1] = upstream.ports;
 const resources = createResources({ undici, createMesh, port0, port1 });
 
 const byId = new Map(CASES.map((c) => [c.id, c]));
-
-function selectCases() {
-  if (!args.only) return CASES;
-  const wanted = new Set();
-  for (const id of args.only
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const c = byId.get(id);
-    if (!c) throw new Error(`unknown case ${id}; known: ${CASES.map((k) => k.id).join(', ')}`);
-    wanted.add(id);
-    if (c.baseline) wanted.add(c.baseline);
-  }
-  return CASES.filter((c) => wanted.has(c.id));
-}
 
 const cpuOf = () => upstream.cpuMicros();
 
@@ -414,7 +406,7 @@ try {
   if (args.profile) {
     await profile(args.profile);
   } else {
-    const cases = selectCases();
+    const cases = selected;
     await prepare(cases, args.isolate);
     const meta = machine();
     const pinNote = meta.taskset

@@ -24,7 +24,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CASES } from './cases.mjs';
+import { selectCases } from './cases.mjs';
 import { fmtInt, fmtPct, markdownTable, parseCommandLine, startUpstream } from './lib.mjs';
 
 const OPTIONS = {
@@ -70,19 +70,6 @@ try {
 }
 const CASE_SCRIPT = fileURLToPath(new URL('./instructions-case.mjs', import.meta.url));
 const log = (...a) => console.error(...a);
-
-function selectCases() {
-  const byId = new Map(CASES.map((c) => [c.id, c]));
-  const ids = args.only ? args.only.split(',').map((s) => s.trim()) : DEFAULT_CASES;
-  const wanted = new Set();
-  for (const id of ids) {
-    const c = byId.get(id);
-    if (!c) throw new Error(`unknown case ${id}; known: ${[...byId.keys()].join(', ')}`);
-    if (c.baseline) wanted.add(c.baseline);
-    wanted.add(id);
-  }
-  return CASES.filter((c) => wanted.has(c.id));
-}
 
 /** Runs one case under callgrind; resolves to its instruction total (and totals by function when asked). */
 function callgrind(c, count, ports, withFunctions) {
@@ -162,7 +149,7 @@ function functionTotals(file, perfMap) {
 
 let cases;
 try {
-  cases = selectCases();
+  cases = selectCases(args.only || DEFAULT_CASES.join(','));
 } catch (err) {
   console.error(err.message);
   process.exit(2);
