@@ -5,21 +5,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileResolver } from '../../src/discovery/file.js';
 import type { EndpointUpdate } from '../../src/discovery/resolver.js';
 import { createMesh, type Mesh, type MeshConfig } from '../../src/index.js';
+import { fsHooks } from '../helpers/fs-hooks.js';
 import { type RecordingLogger, recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
 import { Cleanup, waitForEvent, waitUntil } from '../helpers/wait.js';
 
 // readFile passes through unless a test holds it, to make a slow read finish after a newer one.
-const fsHooks = vi.hoisted(() => ({ readFile: undefined as ((path: string) => Promise<void> | undefined) | undefined }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  const readFile = async (...args: Parameters<typeof real.readFile>) => {
-    const result = await real.readFile(...args);
-    await fsHooks.readFile?.(String(args[0]));
-    return result;
-  };
-  return { ...real, readFile, default: { ...real, readFile } };
-});
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../helpers/fs-hooks.js')).withReadFileHook(await importOriginal<typeof import('node:fs/promises')>()),
+);
 
 type EndpointsEvent = [{ service: string; added: { id: string }[]; removed: { id: string }[] }];
 type DiscoveryErrorEvent = [{ service: string; error: Error & { code?: string } }];

@@ -7,21 +7,15 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InmeshError } from '../../src/errors.js';
 import { createCa, issueSvid, type PemPair } from '../../src/security/dev-ca.js';
 import { type TlsFiles, type TlsMaterial, TlsSource, type TlsSourceEvents } from '../../src/security/tls-material.js';
+import { fsHooks } from '../helpers/fs-hooks.js';
 import { type RecordingLogger, recordingLogger } from '../helpers/quiet.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { Cleanup, waitForEvent } from '../helpers/wait.js';
 
 // readFile passes through unless a test holds it, to make one reload's reads finish after another's.
-const fsHooks = vi.hoisted(() => ({ readFile: undefined as ((path: string) => Promise<void> | undefined) | undefined }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  const readFile = async (...args: Parameters<typeof real.readFile>) => {
-    const result = await real.readFile(...args);
-    await fsHooks.readFile?.(String(args[0]));
-    return result;
-  };
-  return { ...real, readFile, default: { ...real, readFile } };
-});
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../helpers/fs-hooks.js')).withReadFileHook(await importOriginal<typeof import('node:fs/promises')>()),
+);
 
 const TD = 'example.org';
 const ORDERS = 'spiffe://example.org/sa/orders';
