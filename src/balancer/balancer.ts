@@ -21,8 +21,11 @@ export interface Picker {
 export interface Balancer {
   /** Builds the picker for these endpoints (already filtered for health). */
   picker(endpoints: readonly Endpoint[]): Picker;
-  /** Feeds back the latency of an attempt that got a response, in ms. */
-  observe?(endpoint: Endpoint, rttMs: number): void;
+  /**
+   * Feeds back the latency of an attempt that got a response, in ms; `now` is the clock's
+   * reading it was measured at (the environment's clock), so the balancer need not read it again.
+   */
+  observe?(endpoint: Endpoint, rttMs: number, now: number): void;
 }
 
 export interface BalancerEnvironment {

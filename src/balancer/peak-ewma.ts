@@ -31,8 +31,7 @@ export const peakEwma = defineBalancer({
 
     return {
       picker: (list) => ({ pick: (context) => pickTwoChoices(list, context, random, cost) }),
-      observe(endpoint, rttMs) {
-        const now = clock.now();
+      observe(endpoint, rttMs, now) {
         if (endpoint.rttMs < 0 || rttMs > endpoint.rttMs) {
           endpoint.rttMs = rttMs;
         } else {

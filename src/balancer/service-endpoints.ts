@@ -197,15 +197,18 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
     });
   }
 
-  /** Starts an attempt on `endpoint`: load accounting and the circuit breaker's ticket. */
-  begin(endpoint: Endpoint): AttemptLease {
+  /**
+   * Starts an attempt on `endpoint`: load accounting and the circuit breaker's ticket.
+   * `startedAt` is the clock's reading when the attempt sets off, when the caller has it.
+   */
+  begin(endpoint: Endpoint, startedAt: number = this.#clock.now()): AttemptLease {
     endpoint.pending++;
     let ticket: BreakerTicket | undefined;
     if (this.#breakerSettings) {
       const breaker = (endpoint.breaker as EndpointBreaker | undefined) ?? this.#createBreaker(endpoint, this.#breakerSettings);
       ticket = breaker.begin();
     }
-    return { endpoint, startedAt: this.#clock.now(), ticket };
+    return { endpoint, startedAt, ticket };
   }
 
   /** Ends an attempt with its outcome: feeds latency, outlier detection and the breaker. */
@@ -225,7 +228,10 @@ export class ServiceEndpoints extends EventEmitter<ServiceEndpointEvents> {
 
   /** Feeds the time from the attempt's start to now (its response headers) to the balancer. */
   observeLatency(lease: AttemptLease): void {
-    this.#balancer?.observe?.(lease.endpoint, this.#clock.now() - lease.startedAt);
+    const balancer = this.#balancer;
+    if (balancer?.observe === undefined) return;
+    const now = this.#clock.now();
+    balancer.observe(lease.endpoint, now - lease.startedAt, now);
   }
 
   #createBreaker(endpoint: Endpoint, settings: BreakerSettings): EndpointBreaker {

@@ -34,6 +34,12 @@ export class CallState implements RequestView, PickContext {
   endpoint: Endpoint | undefined;
   /** Set by the retry stage when the budget refused a retry (telemetry counts it). */
   budgetExhausted = false;
+  /**
+   * The clock's reading when the current attempt set off: the call's start for the first
+   * attempt, refreshed by a stage that goes on later (retry back-off, injected delay). Stages
+   * that run synchronously within one dispatch share it rather than each reading the clock.
+   */
+  attemptStartedAt: number;
   /** Tracing (telemetry stage): the parent context, the call's start, its INTERNAL span. */
   otelParent: unknown;
   startEpochMs = 0;
@@ -48,7 +54,11 @@ export class CallState implements RequestView, PickContext {
     /** Host header value to send (the logical authority). */
     readonly authority: string,
     readonly opts: DispatchOptions,
-  ) {}
+    /** The clock's reading when the call was dispatched. */
+    readonly startedAt: number,
+  ) {
+    this.attemptStartedAt = startedAt;
+  }
 
   get method(): string {
     return this.opts.method;

@@ -145,7 +145,8 @@ function isStreaming(body: unknown): body is AsyncIterable<Chunk> {
   );
 }
 
-const NO_BODY = new StaticBody(null);
+/** The source of every call without a body. */
+export const NO_BODY = new StaticBody(null);
 
 /**
  * Wraps a request body for retries. `contentLength` (from the request headers, read only for

@@ -112,7 +112,6 @@ export class ServiceClient {
           keepAliveTimeoutMs: settings.connections.keepAliveTimeoutMs,
           ...(deps.connector ? { connector: deps.connector } : {}),
         },
-        clock,
         tracing: deps.telemetry?.tracing === true,
       }),
     );
@@ -131,7 +130,7 @@ export class ServiceClient {
    * subset (mirroring to a named subset).
    */
   dispatch(opts: DispatchOptions, handler: DispatchHandler, authority: string, subset?: string): boolean {
-    const call = new CallState(this.settings.name, authority, opts);
+    const call = new CallState(this.settings.name, authority, opts, this.deps.clock.now());
     if (subset !== undefined) call.subset = subsetRef(this.settings, subset);
     return this.#dispatch(call, handler);
   }

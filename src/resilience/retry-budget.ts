@@ -30,8 +30,7 @@ class WindowedCounter {
     this.#bucketStart = clock.now();
   }
 
-  #advance(): void {
-    const now = this.clock.now();
+  #advance(now: number): void {
     let steps = Math.floor((now - this.#bucketStart) / this.#bucketMs);
     if (steps <= 0) return;
     this.#bucketStart += steps * this.#bucketMs;
@@ -43,14 +42,14 @@ class WindowedCounter {
     }
   }
 
-  add(n = 1): void {
-    this.#advance();
+  add(n = 1, now: number = this.clock.now()): void {
+    this.#advance(now);
     this.#counts[this.#bucket] = (this.#counts[this.#bucket] as number) + n;
     this.#sum += n;
   }
 
   get sum(): number {
-    this.#advance();
+    this.#advance(this.clock.now());
     return this.#sum;
   }
 }
@@ -69,9 +68,12 @@ export class RetryBudget {
     this.#reserve = (options.minRetriesPerSecond * options.ttlMs) / 1000;
   }
 
-  /** Records one call (not one attempt): it earns `ratio` of a retry. */
-  deposit(): void {
-    this.#requests.add();
+  /**
+   * Records one call (not one attempt): it earns `ratio` of a retry. `now` is the clock's
+   * reading when the caller has just taken it.
+   */
+  deposit(now?: number): void {
+    this.#requests.add(1, now);
   }
 
   /** Takes one retry from the budget; false when none is left. */

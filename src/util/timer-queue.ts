@@ -6,9 +6,17 @@
 // Cancelling marks the entry; cancelled entries are dropped when they reach the front.
 import type { Clock, TimerHandle } from './clock.js';
 
-/** A scheduled callback; `cancel()` is idempotent and safe after it ran. */
+/** A scheduled timeout; `cancel()` is idempotent and safe after it fired. */
 export interface QueuedTimer {
   cancel(): void;
+}
+
+/**
+ * What a timeout calls. An object rather than a closure: the request path's handlers implement
+ * it themselves, so scheduling a timeout allocates no function per call.
+ */
+export interface TimerTarget {
+  onTimeout(): void;
 }
 
 /** Lanes kept at most; further durations (deadlines inherited from callers vary) get their own timer. */
@@ -21,12 +29,12 @@ const EARLY_MS = 1;
 class Entry implements QueuedTimer {
   constructor(
     readonly at: number,
-    public fn: (() => void) | undefined,
+    public target: TimerTarget | undefined,
     private readonly lane: Lane,
   ) {}
   cancel(): void {
-    if (this.fn === undefined) return;
-    this.fn = undefined;
+    if (this.target === undefined) return;
+    this.target = undefined;
     // Calls mostly end in the order they started: the front is usually what was just cancelled.
     this.lane.prune();
   }
@@ -37,10 +45,10 @@ class DirectTimer implements QueuedTimer {
   readonly #handle: TimerHandle;
   constructor(
     private readonly clock: Clock,
-    fn: () => void,
+    target: TimerTarget,
     ms: number,
   ) {
-    this.#handle = clock.setTimeout(fn, ms);
+    this.#handle = clock.setTimeout(() => target.onTimeout(), ms);
     this.#handle.unref?.();
   }
   cancel(): void {
@@ -55,8 +63,8 @@ class Lane {
 
   constructor(private readonly clock: Clock) {}
 
-  add(now: number, delayMs: number, fn: () => void): Entry {
-    const entry = new Entry(now + delayMs, fn, this);
+  add(now: number, delayMs: number, target: TimerTarget): Entry {
+    const entry = new Entry(now + delayMs, target, this);
     this.#entries.push(entry);
     // An armed timer is due no later than the oldest entry (same duration, set earlier): it
     // re-arms for what is left when it fires. A timer left from entries since cancelled fires
@@ -78,11 +86,11 @@ class Lane {
     try {
       while (this.#front < entries.length) {
         const entry = entries[this.#front] as Entry;
-        if (entry.fn !== undefined && entry.at - now > EARLY_MS) break;
+        if (entry.target !== undefined && entry.at - now > EARLY_MS) break;
         this.#front++;
-        const fn = entry.fn;
-        entry.fn = undefined;
-        fn?.();
+        const target = entry.target;
+        entry.target = undefined;
+        target?.onTimeout();
       }
     } finally {
       this.prune();
@@ -93,7 +101,7 @@ class Lane {
   /** Drops cancelled and consumed entries from the front, so the lane holds about what is live. */
   prune(): void {
     const entries = this.#entries;
-    while (this.#front < entries.length && (entries[this.#front] as Entry).fn === undefined) this.#front++;
+    while (this.#front < entries.length && (entries[this.#front] as Entry).target === undefined) this.#front++;
     if (this.#front === entries.length) {
       entries.length = 0;
       this.#front = 0;
@@ -115,16 +123,20 @@ export class TimerQueue {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Runs `fn` after `delayMs` unless cancelled first. Timers do not keep the process alive. */
-  schedule(delayMs: number, fn: () => void): QueuedTimer {
+  /**
+   * Calls `target.onTimeout()` after `delayMs` unless cancelled first. `now` is the clock's
+   * current reading when the caller has just taken it (one reading serves a whole dispatch).
+   * Timers do not keep the process alive.
+   */
+  schedule(delayMs: number, target: TimerTarget, now: number = this.clock.now()): QueuedTimer {
     const key = Math.round(delayMs);
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      if (this.#lanes.size >= MAX_LANES) return new DirectTimer(this.clock, fn, delayMs);
+      if (this.#lanes.size >= MAX_LANES) return new DirectTimer(this.clock, target, delayMs);
       lane = new Lane(this.clock);
       this.#lanes.set(key, lane);
     }
-    return lane.add(this.clock.now(), delayMs, fn);
+    return lane.add(now, delayMs, target);
   }
 
   /** Entries held across lanes, live or cancelled (tests: the queue must not grow without end). */

@@ -10,16 +10,21 @@ import { startUpstream, type Upstream } from '../helpers/upstream.js';
 describe('deadlines', () => {
   let up: Upstream;
   let slow: Upstream;
+  let flaky: Upstream;
   let mesh: Mesh;
   beforeAll(async () => {
     up = await startUpstream('up');
     slow = await startUpstream('slow');
     slow.behaviour = 'hang';
+    flaky = await startUpstream('flaky');
     mesh = await createMesh({
       config: {
-        discovery: [{ static: { payments: [up.address], slow: [slow.address] } }],
+        discovery: [{ static: { payments: [up.address], slow: [slow.address], flaky: [flaky.address], delayed: [up.address] } }],
         services: {
           payments: { timeout: '2s' },
+          // The first attempt takes 200ms: the retry's header must say what is left then.
+          flaky: { timeout: '2s', retries: { attempts: 2, on: [503] } },
+          delayed: { timeout: '2s', routes: [{ fault: { delay: { percent: 100, fixedDelay: '200ms' } } }] },
           slow: { timeout: '150ms', routes: [{ match: { path: '/longer' }, timeout: '300ms' }] },
         },
       },
@@ -29,6 +34,7 @@ describe('deadlines', () => {
     await mesh?.close();
     await up?.stop();
     await slow?.stop();
+    await flaky?.stop();
   });
 
   it('sends the remaining budget to the callee', async () => {
@@ -37,6 +43,29 @@ describe('deadlines', () => {
     const sent = Number(up.hits.at(-1)?.headers[DEADLINE_HEADER]);
     expect(sent).toBeGreaterThan(1900);
     expect(sent).toBeLessThanOrEqual(2000);
+  });
+
+  it('sends a retry what is left of the budget after the first attempt and the back-off', async () => {
+    let calls = 0;
+    flaky.handler = (req, res) => {
+      req.resume();
+      if (++calls === 1) setTimeout(() => res.writeHead(503).end(), 200);
+      else res.end('ok');
+    };
+    const res = await request('http://flaky/charge', { dispatcher: mesh.dispatcher });
+    await res.body.dump();
+    expect(res.statusCode).toBe(200);
+    const [first, retry] = flaky.hits.slice(-2).map((hit) => Number(hit.headers[DEADLINE_HEADER]));
+    expect(first).toBeGreaterThan(1900);
+    expect(retry).toBeLessThanOrEqual((first as number) - 200);
+  });
+
+  it('counts an injected delay against the budget it sends', async () => {
+    const res = await request('http://delayed/charge', { dispatcher: mesh.dispatcher });
+    await res.body.dump();
+    const sent = Number(up.hits.at(-1)?.headers[DEADLINE_HEADER]);
+    expect(sent).toBeGreaterThan(1500);
+    expect(sent).toBeLessThanOrEqual(1800);
   });
 
   it('inherits a shorter deadline from the inbound request context', async () => {

@@ -112,7 +112,7 @@ export function balanceStage(endpoints: ServiceEndpoints): Stage {
     // `tried` is kept by the retry stage, and only once there is a retry: most calls make one
     // attempt and need no list.
     call.endpoint = endpoint;
-    const lease = endpoints.begin(endpoint);
+    const lease = endpoints.begin(endpoint, call.attemptStartedAt);
     return next(call, new EndpointHandler(handler, endpoints, lease, call));
   };
 }

@@ -6,7 +6,7 @@ import { InmeshError } from '../../errors.js';
 import { earliest } from '../../resilience/deadline.js';
 import { kCancelled } from '../../resilience/outcome.js';
 import type { Clock } from '../../util/clock.js';
-import { type QueuedTimer, TimerQueue } from '../../util/timer-queue.js';
+import { type QueuedTimer, TimerQueue, type TimerTarget } from '../../util/timer-queue.js';
 import type { CallState } from '../call.js';
 import { ForwardingHandler } from '../forwarding-handler.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
@@ -21,7 +21,7 @@ function deadlineError(call: CallState, budgetMs: number): InmeshError {
   return err;
 }
 
-class DeadlineHandler extends ForwardingHandler {
+class DeadlineHandler extends ForwardingHandler implements TimerTarget {
   #abort: AbortFn | undefined;
   #expired: InmeshError | undefined;
   #done = false;
@@ -31,15 +31,16 @@ class DeadlineHandler extends ForwardingHandler {
     handler: DispatchHandler,
     private readonly call: CallState,
     timers: TimerQueue,
-    budgetMs: number,
+    private readonly budgetMs: number,
   ) {
     super(handler);
-    this.#timer = timers.schedule(budgetMs, () => this.#expire(budgetMs));
+    this.#timer = timers.schedule(budgetMs, this, call.startedAt);
   }
 
-  #expire(budgetMs: number): void {
+  /** The deadline passed. */
+  onTimeout(): void {
     if (this.#done) return;
-    const err = deadlineError(this.call, budgetMs);
+    const err = deadlineError(this.call, this.budgetMs);
     if (this.#abort) {
       this.#abort(err);
       return;
@@ -98,7 +99,8 @@ export function deadlineStage(clock: Clock): Stage {
     const inherited = currentContext()?.deadlineAt;
     // No deadline, no handler: the common case costs one context lookup.
     if (inherited === undefined && call.timeoutMs === undefined) return next(call, handler);
-    const now = clock.now();
+    // The call's start: this stage runs within the dispatch that started it.
+    const now = call.startedAt;
     const deadlineAt = earliest(inherited, call.timeoutMs === undefined ? undefined : now + call.timeoutMs) as number;
     call.deadlineAt = deadlineAt;
     const budgetMs = deadlineAt - now;

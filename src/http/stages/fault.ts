@@ -53,6 +53,8 @@ function delay(next: CallDispatch, call: CallState, handler: DispatchHandler, ms
   if (cancelled) return true;
   timer = clock.setTimeout(() => {
     timer = undefined;
+    // The attempt sets off now, not when the call was dispatched.
+    call.attemptStartedAt = clock.now();
     next(call, outer);
   }, ms);
   return true;

@@ -14,11 +14,11 @@ import { type Backoff, exponentialBackoff, JITTER, jitter, parseRetryAfter } fro
 import { classifyStatus, isIdempotent, kCancelled, kPerTryTimeout, NOT_SENT, type Outcome } from '../../resilience/outcome.js';
 import { isRetryable, type RetryPolicy } from '../../resilience/retry-policy.js';
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
-import { type QueuedTimer, TimerQueue } from '../../util/timer-queue.js';
+import { type QueuedTimer, TimerQueue, type TimerTarget } from '../../util/timer-queue.js';
 import type { CallState } from '../call.js';
 import type { AbortFn, DispatchHandler, DispatchOptions } from '../handler.js';
 import { getHeader, getRawHeader } from '../headers.js';
-import { type AttemptBodySource, attemptBodySource } from '../replayable-body.js';
+import { type AttemptBodySource, attemptBodySource, NO_BODY } from '../replayable-body.js';
 import { type ErrorWithOutcome, kOutcome } from './balance.js';
 import type { CallDispatch, Stage } from './stage.js';
 
@@ -48,7 +48,7 @@ function abortedError(): Error {
 }
 
 /** One attempt's view of the call; ignores everything once the call moved on without it. */
-class AttemptHandler implements DispatchHandler {
+class AttemptHandler implements DispatchHandler, TimerTarget {
   abortFn: AbortFn | undefined;
   /** The call gave up on this attempt (per-try timeout before it connected, or caller abort). */
   abandonedWith: Error | undefined;
@@ -63,6 +63,12 @@ class AttemptHandler implements DispatchHandler {
 
   get current(): boolean {
     return this.call.attempt === this && this.abandonedWith === undefined;
+  }
+
+  /** The per-try timeout passed. */
+  onTimeout(): void {
+    this.timer = undefined;
+    this.call.perTryTimeout(this);
   }
 
   onConnect(abort: AbortFn): void {
@@ -134,10 +140,14 @@ class RetryingCall {
     private readonly options: RetryStageOptions,
     private readonly timers: TimerQueue,
   ) {
-    this.#body = attemptBodySource(opts.body, options.replayBodyLimit, () => {
-      const length = getHeader(opts.headers, 'content-length');
-      return length === undefined ? undefined : Number(length);
-    });
+    // Most calls have no body: skip building the content-length lookup for them.
+    this.#body =
+      opts.body == null
+        ? NO_BODY
+        : attemptBodySource(opts.body, options.replayBodyLimit, () => {
+            const length = getHeader(opts.headers, 'content-length');
+            return length === undefined ? undefined : Number(length);
+          });
   }
 
   get #isIdempotent(): boolean {
@@ -146,7 +156,7 @@ class RetryingCall {
   }
 
   start(): boolean {
-    this.policy.budget.deposit();
+    this.policy.budget.deposit(this.call.attemptStartedAt);
     this.handler.onConnect?.(this.#abort);
     if (this.#phase === 'done') return true;
     return this.#send();
@@ -158,11 +168,11 @@ class RetryingCall {
     if (this.call.endpoint !== undefined) (this.call.tried ??= []).push(this.call.endpoint);
     const attempt = new AttemptHandler(this);
     this.attempt = attempt;
-    this.call.attempts++;
+    // The first attempt sets off within the call's dispatch (or the injected delay's end, which
+    // refreshed the reading); a retry sets off from a back-off timer.
+    if (this.call.attempts++ > 0) this.call.attemptStartedAt = this.options.clock.now();
     const perTry = this.policy.perTryTimeoutMs;
-    if (perTry !== undefined) {
-      attempt.timer = this.timers.schedule(perTry, () => this.#perTryTimeout(attempt, perTry));
-    }
+    if (perTry !== undefined) attempt.timer = this.timers.schedule(perTry, attempt, this.call.attemptStartedAt);
     const body = this.#body.forAttempt();
     try {
       // A streamed body needs a new reader per attempt; others are sent as they are.
@@ -174,10 +184,9 @@ class RetryingCall {
     }
   }
 
-  #perTryTimeout(attempt: AttemptHandler, ms: number): void {
-    attempt.timer = undefined;
+  perTryTimeout(attempt: AttemptHandler): void {
     if (this.attempt !== attempt || this.#phase !== 'attempting') return;
-    const err = perTryTimeoutError(this.call, ms);
+    const err = perTryTimeoutError(this.call, this.policy.perTryTimeoutMs as number);
     if (attempt.abortFn) {
       // Connected: the abort comes back through the balance stage as a classified timeout.
       attempt.abortFn(err);

@@ -21,17 +21,31 @@ export interface TelemetryStageOptions {
   readonly localService: string | undefined;
 }
 
-// Golden-stats series names, built once per service and subset rather than per call.
-const statsKeys = new Map<string, Map<string, string>>();
-function statsKey(service: string, subset: string): string {
-  let bySubset = statsKeys.get(service);
-  if (bySubset === undefined) statsKeys.set(service, (bySubset = new Map()));
-  let key = bySubset.get(subset);
-  if (key === undefined) {
-    key = subset ? `outbound:${service}/${subset}` : `outbound:${service}`;
-    bySubset.set(subset, key);
+/**
+ * Golden-stats series names of one stage (one service), built once per subset rather than per
+ * call: a call looks its names up in one small map.
+ */
+class StatsKeys {
+  readonly #bySubset = new Map<string, string>();
+  #service: string | undefined;
+  #serviceKey = '';
+
+  /** The series of the whole service. */
+  service(service: string): string {
+    if (this.#service !== service) {
+      this.#service = service;
+      this.#serviceKey = `outbound:${service}`;
+      this.#bySubset.clear();
+    }
+    return this.#serviceKey;
   }
-  return key;
+
+  /** The series of one subset of it (call `service` first). */
+  subset(subset: string): string {
+    let key = this.#bySubset.get(subset);
+    if (key === undefined) this.#bySubset.set(subset, (key = `${this.#serviceKey}/${subset}`));
+    return key;
+  }
 }
 
 class TelemetryHandler extends ForwardingHandler {
@@ -46,7 +60,7 @@ class TelemetryHandler extends ForwardingHandler {
     handler: DispatchHandler,
     private readonly call: CallState,
     private readonly options: TelemetryStageOptions,
-    private readonly startedAt: number,
+    private readonly statsKeys: StatsKeys,
   ) {
     super(handler);
     this.onBehalfOf = options.telemetry?.accessLog?.wants('outbound') ? currentContext()?.peer : undefined;
@@ -59,7 +73,7 @@ class TelemetryHandler extends ForwardingHandler {
     const { call, options } = this;
     const telemetry = options.telemetry;
     const now = options.clock.now();
-    const durationMs = now - this.startedAt;
+    const durationMs = now - call.startedAt;
     const status = this.#status;
     const subset = call.subset?.key ?? '';
     const attempts = call.attempts || (call.endpoint ? 1 : 0);
@@ -73,8 +87,9 @@ class TelemetryHandler extends ForwardingHandler {
         metrics.retries(call.service, subset, attempts - 1);
         if (call.budgetExhausted) metrics.budgetExhausted(call.service);
       }
-      telemetry.stats.record(statsKey(call.service, ''), durationMs, ok, now);
-      if (subset) telemetry.stats.record(statsKey(call.service, subset), durationMs, ok, now);
+      const keys = this.statsKeys;
+      telemetry.stats.record(keys.service(call.service), durationMs, ok, now);
+      if (subset) telemetry.stats.record(keys.subset(subset), durationMs, ok, now);
       const code = error ? ((isInmeshError(error) ? error.code : (error as { code?: string }).code) ?? error.name) : undefined;
       if (!ok) {
         telemetry.recordError({
@@ -157,13 +172,14 @@ class TelemetryHandler extends ForwardingHandler {
 }
 
 export function telemetryStage(options: TelemetryStageOptions): Stage {
-  const { clock, telemetry } = options;
+  const { telemetry } = options;
+  const statsKeys = new StatsKeys();
   return (next) => (call, handler) => {
     if (telemetry === undefined && !callChannel.hasSubscribers) return next(call, handler);
     if (telemetry?.tracing && tracingInstalled()) {
       call.otelParent = parentContext();
       call.startEpochMs = Date.now();
     }
-    return next(call, new TelemetryHandler(handler, call, options, clock.now()));
+    return next(call, new TelemetryHandler(handler, call, options, statsKeys));
   };
 }

@@ -5,7 +5,6 @@
 import { isIP } from 'node:net';
 import { DEADLINE_HEADER } from '../../resilience/deadline.js';
 import { type Context, failSpan, injectPropagationHeaders, type Span, SpanKind, startSpan, trace } from '../../telemetry/tracing.js';
-import type { Clock } from '../../util/clock.js';
 import type { CallState } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
 import { ForwardingHandler } from '../forwarding-handler.js';
@@ -16,7 +15,6 @@ import type { CallDispatch } from './stage.js';
 export interface TransportOptions {
   readonly pools: EndpointPools;
   readonly settings: PoolSettings;
-  readonly clock: Clock;
   readonly tracing: boolean;
 }
 
@@ -93,7 +91,7 @@ export function serverNameOf(authority: string): string | undefined {
 }
 
 export function transport(options: TransportOptions): CallDispatch {
-  const { pools, settings, clock, tracing } = options;
+  const { pools, settings, tracing } = options;
   const scheme = settings.connector ? 'https' : settings.protocol;
   // A service is called under one authority, call after call: remember the last one's name.
   let lastAuthority = '';
@@ -103,7 +101,7 @@ export function transport(options: TransportOptions): CallDispatch {
     const endpoint = call.endpoint;
     if (endpoint === undefined) throw new Error('transport reached without an endpoint (balance stage missing)');
     const pool = pools.get(endpoint, settings);
-    const deadline = call.deadlineAt === undefined ? undefined : String(Math.max(0, Math.floor(call.deadlineAt - clock.now())));
+    const deadline = call.deadlineAt === undefined ? undefined : String(Math.max(0, Math.floor(call.deadlineAt - call.attemptStartedAt)));
     if (call.authority !== lastAuthority) {
       lastAuthority = call.authority;
       lastServerName = serverNameOf(call.authority);
