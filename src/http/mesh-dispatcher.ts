@@ -44,6 +44,10 @@ export class MeshDispatcher extends Dispatcher {
   // Origins repeat endlessly on the hot path: parse each once (bounded, so a caller that
   // talks to a million hosts cannot grow it without end).
   readonly #origins = new Map<string, Target | undefined>();
+  // The origin of the last call: callers mostly call the same service again, and comparing a
+  // fresh origin string with the last one is cheaper than hashing it for the map.
+  #lastOrigin = '';
+  #lastTarget: Target | undefined;
 
   constructor(private readonly router: DispatchRouter) {
     super();
@@ -52,12 +56,15 @@ export class MeshDispatcher extends Dispatcher {
   #target(origin: unknown): Target | undefined {
     const text = typeof origin === 'string' ? origin : origin instanceof URL ? origin.origin : undefined;
     if (text === undefined) return undefined;
+    if (text === this.#lastOrigin) return this.#lastTarget;
     let target = this.#origins.get(text);
     if (target === undefined && !this.#origins.has(text)) {
       target = parseOrigin(text);
       if (this.#origins.size >= MAX_CACHED_ORIGINS) this.#origins.clear();
       this.#origins.set(text, target);
     }
+    this.#lastOrigin = text;
+    this.#lastTarget = target;
     return target;
   }
 

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMesh, type Mesh } from '../../src/index.js';
+import { MeshMetrics } from '../../src/telemetry/metrics.js';
 import { type MeshService, startMeshService, whoami } from '../helpers/mesh-service.js';
 import { recordingLogger } from '../helpers/quiet.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -122,5 +123,34 @@ describe('metrics', () => {
     await warm(10_000, 1_000_000);
     expect(await seriesCount(registry)).toBe(clientBefore);
     expect(await seriesCount(server.mesh.metrics)).toBe(serverBefore);
+  });
+});
+
+describe('MeshMetrics.clientCall', () => {
+  it('counts each call in the series of its own labels, however calls alternate', async () => {
+    const registry = new Registry();
+    const metrics = new MeshMetrics(registry, { endpointStates: () => [], certificateExpirySeconds: () => undefined });
+    // Six label sets (more than the recent-series cache holds), called in an interleaved order.
+    const labels = [
+      ['v1', 200],
+      ['v2', 200],
+      ['v1', 503],
+      ['v2', 503],
+      ['v3', 200],
+      ['', 404],
+    ] as const;
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      const [subset, status] = labels[(i * 5 + (i >> 3)) % labels.length] as (typeof labels)[number];
+      metrics.clientCall('checkout', 'payments', 'default', subset, 'GET', status, 0.001);
+      const key = `subset="${subset}",method="GET",status_code="${status}"`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const text = await registry.metrics();
+    for (const [key, count] of expected) {
+      expect(text).toContain(
+        `http_client_request_duration_seconds_count{service="checkout",peer_service="payments",route="default",${key}} ${count}`,
+      );
+    }
   });
 });
