@@ -40,6 +40,9 @@ class Entry implements QueuedTimer {
   }
 }
 
+/** What a slot behind a lane's front holds once its entry is done (an Entry: one shape in the array). */
+const DONE = new Entry(0, undefined, undefined as unknown as Lane);
+
 /** A single-timer fallback, for durations beyond the lanes. */
 class DirectTimer implements QueuedTimer {
   readonly #handle: TimerHandle;
@@ -87,7 +90,7 @@ class Lane {
       while (this.#front < entries.length) {
         const entry = entries[this.#front] as Entry;
         if (entry.target !== undefined && entry.at - now > EARLY_MS) break;
-        this.#front++;
+        entries[this.#front++] = DONE;
         const target = entry.target;
         entry.target = undefined;
         target?.onTimeout();
@@ -101,7 +104,9 @@ class Lane {
   /** Drops cancelled and consumed entries from the front, so the lane holds about what is live. */
   prune(): void {
     const entries = this.#entries;
-    while (this.#front < entries.length && (entries[this.#front] as Entry).target === undefined) this.#front++;
+    // A slot behind the front is cleared: the array lives long (old space), and an entry it
+    // still pointed to would survive every scavenge until compaction.
+    while (this.#front < entries.length && (entries[this.#front] as Entry).target === undefined) entries[this.#front++] = DONE;
     if (this.#front === entries.length) {
       entries.length = 0;
       this.#front = 0;
@@ -120,6 +125,9 @@ class Lane {
 /** Timers of a few recurring durations, one clock timer per duration. */
 export class TimerQueue {
   readonly #lanes = new Map<number, Lane>();
+  // Most calls of a stage share one duration (the route's timeout): skip the map for it.
+  #lastKey = Number.NaN;
+  #lastLane: Lane | undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -130,12 +138,14 @@ export class TimerQueue {
    */
   schedule(delayMs: number, target: TimerTarget, now: number = this.clock.now()): QueuedTimer {
     const key = Math.round(delayMs);
-    let lane = this.#lanes.get(key);
+    let lane = key === this.#lastKey ? this.#lastLane : this.#lanes.get(key);
     if (lane === undefined) {
       if (this.#lanes.size >= MAX_LANES) return new DirectTimer(this.clock, target, delayMs);
       lane = new Lane(this.clock);
       this.#lanes.set(key, lane);
     }
+    this.#lastKey = key;
+    this.#lastLane = lane;
     return lane.add(now, delayMs, target);
   }
 

@@ -96,12 +96,23 @@ export function transport(options: TransportOptions): CallDispatch {
   // A service is called under one authority, call after call: remember the last one's name.
   let lastAuthority = '';
   let lastServerName: string | undefined;
+  // Calls of a route mostly send the same remaining budget (their whole timeout): keep its text.
+  let lastBudgetMs = -1;
+  let lastBudgetText = '';
   return (call, handler) => {
     const opts = call.opts;
     const endpoint = call.endpoint;
     if (endpoint === undefined) throw new Error('transport reached without an endpoint (balance stage missing)');
     const pool = pools.get(endpoint, settings);
-    const deadline = call.deadlineAt === undefined ? undefined : String(Math.max(0, Math.floor(call.deadlineAt - call.attemptStartedAt)));
+    let deadline: string | undefined;
+    if (call.deadlineAt !== undefined) {
+      const budgetMs = Math.max(0, Math.floor(call.deadlineAt - call.attemptStartedAt));
+      if (budgetMs !== lastBudgetMs) {
+        lastBudgetMs = budgetMs;
+        lastBudgetText = String(budgetMs);
+      }
+      deadline = lastBudgetText;
+    }
     if (call.authority !== lastAuthority) {
       lastAuthority = call.authority;
       lastServerName = serverNameOf(call.authority);
