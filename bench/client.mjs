@@ -21,7 +21,6 @@ import {
   median,
   onlineCpus,
   parseCommandLine,
-  quantile,
   raisePriority,
   runLoad,
   startUpstream,
@@ -33,10 +32,15 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 const OPTIONS = {
   concurrency: { type: 'number', default: 32, min: 1, help: 'requests in flight in the throughput pass' },
-  duration: { type: 'number', default: 5, min: 0.1, help: 'measured seconds per case, split over the rounds' },
+  duration: { type: 'number', default: 10, min: 0.1, help: 'measured seconds per case, split over the rounds' },
   warmup: { type: 'number', default: 1, min: 0, help: 'warm-up seconds per case, before the first round' },
-  rounds: { type: 'number', default: 10, min: 1, help: 'interleaved rounds; results are medians of rounds' },
-  settle: { type: 'number', default: 0.1, min: 0, help: 'unmeasured seconds at the start of every slice' },
+  rounds: {
+    type: 'number',
+    default: 100,
+    min: 1,
+    help: 'interleaved rounds (each mesh case between two slices of its baseline); results are medians of rounds',
+  },
+  settle: { type: 'number', default: 0.02, min: 0, help: 'unmeasured seconds at the start of every slice' },
   'latency-duration': {
     type: 'number',
     default: 2,
@@ -55,7 +59,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false, help: 'also write the results to bench/results/client-<time>.json' },
   processes: {
     type: 'number',
-    default: 1,
+    default: 2,
     min: 1,
     help: 'processes per case with --isolate, used in turn round by round (a process keeps its JIT and heap layout for life: several average that luck out)',
   },
@@ -68,6 +72,12 @@ const OPTIONS = {
     type: 'boolean',
     default: false,
     help: 'force a full GC before every slice also when each case has its own process (always on with --no-isolate)',
+  },
+  'semi-space': {
+    type: 'number',
+    default: 0,
+    min: 0,
+    help: "fix V8's young generation at this many MiB per semi-space in the case processes (0: V8 sizes it as it goes)",
   },
   profile: {
     type: 'string',
@@ -142,7 +152,8 @@ async function prepare(cases, isolate) {
 async function startCaseProcess(c) {
   const script = fileURLToPath(new URL('./client-case.mjs', import.meta.url));
   const pin = process.env.INMESH_BENCH_PINNED;
-  const argv = ['--expose-gc', script, c.id, String(port0), String(port1)];
+  const heap = args['semi-space'] > 0 ? [`--min-semi-space-size=${args['semi-space']}`, `--max-semi-space-size=${args['semi-space']}`] : [];
+  const argv = ['--expose-gc', ...heap, script, c.id, String(port0), String(port1)];
   const child =
     pin && taskset()
       ? spawn(taskset(), ['-c', pin, process.execPath, ...argv], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -187,11 +198,39 @@ async function runCase(c, { concurrency, durationMs, record = true, gcFirst = fa
 // passes
 
 /**
- * Runs `cases` in interleaved rounds, one family (request, fetch) after the other so that a mesh
- * row and its baseline are never more than one round of their family apart. Each round gives
- * every case of the family one slice of `measuredSeconds / rounds`, after a GC and an unmeasured
- * settle period (which also re-opens sockets the keep-alive timeout closed while the other cases
- * ran). The order rotates by one case per round, so no case always follows the same neighbour.
+ * The slices of one round of a family: each baseline brackets its mesh cases (B M1 B M2 B), so
+ * every mesh slice is compared with the baseline slices right before and after it. This machine's
+ * speed drifts in bursts of a second or so (measured: the same Pool slice reads 20k-33k req/s),
+ * so a mesh slice compared with a baseline slice several slices away measures the burst as much
+ * as the mesh. Blocks rotate and the mesh cases reverse every other round, so no case always
+ * holds the same place. References run once per round, at the end.
+ */
+function roundSchedule(group, r) {
+  const baselines = group.filter((c) => c.role === 'baseline');
+  const blocks = baselines.map((b) => {
+    const meshes = group.filter((c) => c.baseline === b.id);
+    if (r % 2 === 1) meshes.reverse();
+    const block = [b];
+    for (const m of meshes) block.push(m, b);
+    return block;
+  });
+  const rotated = blocks.map((_, i) => blocks[(i + r) % blocks.length]);
+  const loose = group.filter((c) => c.role !== 'baseline' && !c.baseline);
+  return [...rotated.flat(), ...loose];
+}
+
+/** The mean of two slices of the same baseline: what a mesh slice between them is divided by. */
+function bracketOf(before, after) {
+  const mean = (k) => (before[k] + after[k]) / 2;
+  return { rps: mean('rps'), p50Us: mean('p50Us'), p99Us: mean('p99Us'), cpuUsPerReq: mean('cpuUsPerReq') };
+}
+
+/**
+ * Runs `cases` in interleaved rounds, one family (request, fetch) after the other. Each round
+ * runs the family's schedule (roundSchedule), each slice of `measuredSeconds / rounds` after an
+ * unmeasured settle period (which also re-opens sockets the keep-alive timeout closed while the
+ * other cases ran). Returns per case its slices and, for a mesh case, the bracketing baseline of
+ * each of its slices.
  */
 async function runPass(name, cases, { concurrency, measuredSeconds, warmupSeconds }) {
   const sliceMs = (measuredSeconds * 1000) / args.rounds;
@@ -203,7 +242,8 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
   // path came out at 87 % instead of 97 % (full policy: 60 % instead of 86 %).
   const forceGc = args.gc || !args.isolate;
   const settleMs = args.settle * 1000;
-  const rounds = new Map(cases.map((c) => [c.id, []]));
+  const slices = new Map(cases.map((c) => [c.id, []]));
+  const brackets = new Map(cases.filter((c) => c.baseline).map((c) => [c.id, []]));
   for (const family of [...new Set(cases.map((c) => c.family))]) {
     const group = cases.filter((c) => c.family === family);
     if (warmupSeconds > 0) {
@@ -215,9 +255,9 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
       }
     }
     for (let r = 0; r < args.rounds; r++) {
-      const order = group.map((_, i) => group[(i + r) % group.length]);
-      const line = [];
-      for (const c of order) {
+      const schedule = roundSchedule(group, r);
+      const results = [];
+      for (const c of schedule) {
         // Round r runs on each case's process r mod --processes.
         if (settleMs > 0) await runCase(c, { concurrency, durationMs: settleMs, record: false, gcFirst: forceGc, slot: r });
         const res = await runCase(c, { concurrency, durationMs: sliceMs, gcFirst: forceGc && settleMs <= 0, slot: r });
@@ -226,25 +266,43 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
           if (res.firstError?.cause) log('  cause:', res.firstError.cause);
         }
         delete res.firstError;
-        rounds.get(c.id).push(res);
-        line.push(`${c.id} ${fmtInt(res.rps)}/s`);
+        slices.get(c.id).push(res);
+        results.push(res);
       }
+      const line = [];
+      schedule.forEach((c, i) => {
+        line.push(`${c.id} ${fmtInt(results[i].rps)}/s`);
+        if (c.baseline) brackets.get(c.id).push(bracketOf(results[i - 1], results[i + 1]));
+      });
       log(`${name}, ${family}: round ${r + 1}/${args.rounds}: ${line.join(', ')}`);
     }
   }
-  return summarise(cases, rounds);
+  return summarise(cases, slices, brackets);
 }
 
-/** Medians of rounds; ratios and differences are taken within each round, then the median. */
-function summarise(cases, rounds) {
+/**
+ * The ranks (0-based, in sorted order) bounding a ~95 % confidence interval of the median of n
+ * values: distribution-free, from the binomial(n, 1/2) (normal approximation).
+ */
+function medianInterval(n) {
+  const half = 0.98 * Math.sqrt(n);
+  return [Math.max(0, Math.floor(n / 2 - half)), Math.min(n - 1, Math.ceil(n / 2 + half) - 1)];
+}
+
+/**
+ * Medians over slices. A mesh row's ratios and differences are taken per slice against its
+ * bracketing baseline, then the median, with a 95 % interval for that median.
+ */
+function summarise(cases, slices, brackets) {
   const rows = [];
   for (const c of cases) {
-    const rs = rounds.get(c.id);
-    const base = c.baseline ? rounds.get(c.baseline) : undefined;
-    const ref = c.family === 'fetch' && c.id !== 'gfetch' && rounds.has('gfetch') ? rounds.get('gfetch') : undefined;
-    const pairs = (f, other) => (other ? rs.map((x, i) => f(x, other[i])) : []);
-    const paired = (f, other) => (other ? median(pairs(f, other)) : Number.NaN);
+    const rs = slices.get(c.id);
+    const base = brackets.get(c.id);
+    const ref = c.family === 'fetch' && c.id !== 'gfetch' && slices.has('gfetch') ? slices.get('gfetch') : undefined;
+    const pairs = (f, other) => (other && other.length === rs.length ? rs.map((x, i) => f(x, other[i])) : []);
+    const paired = (f, other) => median(pairs(f, other));
     const ratios = pairs((x, b) => x.rps / b.rps, base).sort((a, b) => a - b);
+    const [lo, hi] = medianInterval(ratios.length);
     rows.push({
       id: c.id,
       label: c.label,
@@ -260,10 +318,10 @@ function summarise(cases, rounds) {
       upstreamCpu: median(rs.map((x) => x.upstreamCpu)),
       errors: rs.reduce((n, x) => n + x.errors, 0),
       requests: rs.reduce((n, x) => n + x.count, 0),
-      ratio: paired((x, b) => x.rps / b.rps, base),
-      // Spread of the per-round ratios (quartiles): how far one round can be trusted on this machine.
-      ratioQ1: quantile(ratios, 0.25),
-      ratioQ3: quantile(ratios, 0.75),
+      ratio: median(ratios),
+      // How far the median ratio can be trusted on this machine: its 95 % interval.
+      ratioLow: ratios.length ? ratios[lo] : Number.NaN,
+      ratioHigh: ratios.length ? ratios[hi] : Number.NaN,
       addedP50Us: paired((x, b) => x.p50Us - b.p50Us, base),
       addedCpuUs: paired((x, b) => x.cpuUsPerReq - b.cpuUsPerReq, base),
       // Throughput the client would reach with its core to itself: robust to other load on the machine.
@@ -302,7 +360,7 @@ function throughputTable(rows, latency) {
       fmtInt(r.rps),
       fmtUs(r.p50Us),
       fmtUs(r.p99Us),
-      r.role === 'mesh' ? `${fmtPct(r.ratio)} (${Math.round(r.ratioQ1 * 100)}–${Math.round(r.ratioQ3 * 100)})` : r.role,
+      r.role === 'mesh' ? `${fmtPct(r.ratio)} (${Math.round(r.ratioLow * 100)}–${Math.round(r.ratioHigh * 100)})` : r.role,
       `${r.cpuUsPerReq.toFixed(1)} µs`,
       r.role === 'mesh' ? fmtPct(r.cpuRatio) : '',
       `${fmtPct(r.clientCpu)} / ${fmtPct(r.upstreamCpu)}`,
@@ -446,7 +504,7 @@ try {
     );
     console.log(throughputTable(throughput, latency));
     console.log(
-      `\nratio: req/s over its baseline's, paired within each round, median (quartiles) of rounds (request rows: undici.request + Pool; mesh.fetch: undici.fetch + Agent; global fetch + mesh.dispatcher: global fetch + undici Agent). CPU ratio: the same from client CPU per request. Goal: ratio >= ${GOAL_RATIO * 100}% (aim ${AIM_RATIO * 100}%) and <= ${GOAL_ADDED_P50_US} µs added p50, judged at concurrency 1 (${latency ? 'the latency pass below' : 'skipped: judged at this concurrency instead'}); at concurrency ${args.concurrency} p50 is queueing, ~ ${args.concurrency} / req/s.`,
+      `\nratio: req/s over the mean of the two baseline slices around it (B M B), median of ${args.rounds} rounds (95 % interval of that median) (request rows: undici.request + Pool; mesh.fetch: undici.fetch + Agent; global fetch + mesh.dispatcher: global fetch + undici Agent). CPU ratio: the same from client CPU per request. Goal: ratio >= ${GOAL_RATIO * 100}% (aim ${AIM_RATIO * 100}%) and <= ${GOAL_ADDED_P50_US} µs added p50, judged at concurrency 1 (${latency ? 'the latency pass below' : 'skipped: judged at this concurrency instead'}); at concurrency ${args.concurrency} p50 is queueing, ~ ${args.concurrency} / req/s.`,
     );
     const starved = throughput.filter((r) => r.clientCpu < 0.9);
     if (starved.length) {
