@@ -21,12 +21,16 @@ export interface TimerTarget {
 
 /** Lanes kept at most; further durations (deadlines inherited from callers vary) get their own timer. */
 const MAX_LANES = 32;
-/** A lane whose front has advanced this far is compacted (its array sliced). */
-const COMPACT_AFTER = 1024;
 /** Node timers may fire up to ~1 ms before the clock reads their time; within this, they are due. */
 const EARLY_MS = 1;
 
+/**
+ * A lane's entry, linked to the one scheduled after it. A list, not an array: appending is two
+ * field stores on young objects, where pushing into a long-lived array cost the push builtin,
+ * growth and a write barrier per call, and kept dead entries reachable until compaction.
+ */
 class Entry implements QueuedTimer {
+  next: Entry | undefined = undefined;
   constructor(
     readonly at: number,
     public target: TimerTarget | undefined,
@@ -35,13 +39,10 @@ class Entry implements QueuedTimer {
   cancel(): void {
     if (this.target === undefined) return;
     this.target = undefined;
-    // Calls mostly end in the order they started: the front is usually what was just cancelled.
+    // Calls mostly end in the order they started: the head is usually what was just cancelled.
     this.lane.prune();
   }
 }
-
-/** What a slot behind a lane's front holds once its entry is done (an Entry: one shape in the array). */
-const DONE = new Entry(0, undefined, undefined as unknown as Lane);
 
 /** A single-timer fallback, for durations beyond the lanes. */
 class DirectTimer implements QueuedTimer {
@@ -59,20 +60,23 @@ class DirectTimer implements QueuedTimer {
   }
 }
 
+/** The entries of one duration, oldest first, and the clock timer armed for the oldest. */
 class Lane {
-  #entries: Entry[] = [];
-  #front = 0;
+  #head: Entry | undefined;
+  #tail: Entry | undefined;
   #armed = false;
 
   constructor(private readonly clock: Clock) {}
 
   add(now: number, delayMs: number, target: TimerTarget): Entry {
     const entry = new Entry(now + delayMs, target, this);
-    this.#entries.push(entry);
+    if (this.#tail === undefined) this.#head = entry;
+    else this.#tail.next = entry;
+    this.#tail = entry;
     // An armed timer is due no later than the oldest entry (same duration, set earlier): it
     // re-arms for what is left when it fires. A timer left from entries since cancelled fires
     // once, idle. Unarmed (first entry, or added while the lane fires), arm for the oldest.
-    if (!this.#armed) this.#arm((this.#entries[this.#front] as Entry).at - now);
+    if (!this.#armed) this.#arm((this.#head as Entry).at - now);
     return entry;
   }
 
@@ -85,40 +89,36 @@ class Lane {
   #fire(): void {
     this.#armed = false;
     const now = this.clock.now();
-    const entries = this.#entries;
     try {
-      while (this.#front < entries.length) {
-        const entry = entries[this.#front] as Entry;
+      for (let entry = this.#head; entry !== undefined; entry = this.#head) {
         if (entry.target !== undefined && entry.at - now > EARLY_MS) break;
-        entries[this.#front++] = DONE;
+        this.#pop(entry);
         const target = entry.target;
         entry.target = undefined;
         target?.onTimeout();
       }
     } finally {
       this.prune();
-      if (!this.#armed && this.#front < this.#entries.length) this.#arm((this.#entries[this.#front] as Entry).at - now);
+      if (!this.#armed && this.#head !== undefined) this.#arm(this.#head.at - now);
     }
   }
 
-  /** Drops cancelled and consumed entries from the front, so the lane holds about what is live. */
+  #pop(entry: Entry): void {
+    this.#head = entry.next;
+    entry.next = undefined;
+    if (this.#head === undefined) this.#tail = undefined;
+  }
+
+  /** Drops cancelled entries from the head, so the lane holds about what is live. */
   prune(): void {
-    const entries = this.#entries;
-    // A slot behind the front is cleared: the array lives long (old space), and an entry it
-    // still pointed to would survive every scavenge until compaction.
-    while (this.#front < entries.length && (entries[this.#front] as Entry).target === undefined) entries[this.#front++] = DONE;
-    if (this.#front === entries.length) {
-      entries.length = 0;
-      this.#front = 0;
-    } else if (this.#front >= COMPACT_AFTER) {
-      entries.splice(0, this.#front);
-      this.#front = 0;
-    }
+    for (let entry = this.#head; entry !== undefined && entry.target === undefined; entry = this.#head) this.#pop(entry);
   }
 
   /** Entries held, live or cancelled (tests). */
   get size(): number {
-    return this.#entries.length - this.#front;
+    let n = 0;
+    for (let entry = this.#head; entry !== undefined; entry = entry.next) n++;
+    return n;
   }
 }
 
