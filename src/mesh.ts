@@ -20,13 +20,13 @@ import type { Endpoint } from './discovery/endpoint.js';
 import type { ResolverFactory } from './discovery/resolver.js';
 import { InmeshError } from './errors.js';
 import { EndpointPools } from './http/endpoint-pools.js';
-import type { DispatchOptions } from './http/handler.js';
 import { HealthChecker } from './http/health-check.js';
 import type { RequestHandler } from './http/inbound/inbound-handler.js';
 import { type InboundEvent, InboundSide } from './http/inbound/inbound-side.js';
 import type { ConnectMiddleware } from './http/inbound/middleware.js';
 import type { MeshServer } from './http/inbound/server.js';
 import { MeshDispatcher } from './http/mesh-dispatcher.js';
+import type { RequestOptions } from './http/request-options.js';
 import { ServiceClient } from './http/service-client.js';
 import { type Connector, meshConnector } from './http/tls-connector.js';
 import { RetryBudget } from './resilience/retry-budget.js';
@@ -514,11 +514,12 @@ export class Mesh extends EventEmitter<MeshEvents> {
     return this.#passthrough;
   }
 
-  #mirror(mirror: MirrorSettings, opts: DispatchOptions, authority: string): void {
+  #mirror(mirror: MirrorSettings, opts: RequestOptions, authority: string): void {
     const client = this.#clientFor(mirror.service);
     if (!client) return;
     // The copy's response and errors are dropped: mirroring must never affect the caller.
-    client.dispatch({ ...opts }, { onError() {}, onData: () => true, onHeaders: () => true, onComplete() {} }, authority, mirror.subset);
+    // The options are shared as they are: no stage changes a call's RequestOptions.
+    client.dispatch(opts, { onError() {}, onData: () => true, onHeaders: () => true, onComplete() {} }, authority, mirror.subset);
   }
 
   /**

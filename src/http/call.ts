@@ -8,8 +8,8 @@ import type { FaultSettings, MirrorSettings } from '../config/compile.js';
 import type { Endpoint } from '../discovery/endpoint.js';
 import type { RetryPolicy } from '../resilience/retry-policy.js';
 import type { RequestView } from '../routing/route-matcher.js';
-import type { DispatchOptions } from './handler.js';
 import { getHeader } from './headers.js';
+import type { RequestOptions } from './request-options.js';
 
 /** What the stages of one call decide and share. */
 export class CallState implements RequestView, PickContext {
@@ -53,7 +53,8 @@ export class CallState implements RequestView, PickContext {
     readonly service: string,
     /** Host header value to send (the logical authority). */
     readonly authority: string,
-    readonly opts: DispatchOptions,
+    /** The caller's options, in one shape (http/request-options). */
+    readonly opts: RequestOptions,
     /** The clock's reading when the call was dispatched. */
     readonly startedAt: number,
   ) {

@@ -16,9 +16,10 @@ import { isRetryable, type RetryPolicy } from '../../resilience/retry-policy.js'
 import type { Clock, Random, TimerHandle } from '../../util/clock.js';
 import { type QueuedTimer, TimerQueue, type TimerTarget } from '../../util/timer-queue.js';
 import type { CallState } from '../call.js';
-import type { AbortFn, DispatchHandler, DispatchOptions } from '../handler.js';
+import type { AbortFn, DispatchHandler } from '../handler.js';
 import { getHeader, getRawHeader } from '../headers.js';
 import { type AttemptBodySource, attemptBodySource, NO_BODY } from '../replayable-body.js';
+import type { RequestOptions } from '../request-options.js';
 import { type ErrorWithOutcome, kOutcome } from './balance.js';
 import type { CallDispatch, Stage } from './stage.js';
 
@@ -133,7 +134,7 @@ class RetryingCall {
 
   constructor(
     private readonly next: CallDispatch,
-    private readonly opts: DispatchOptions,
+    private readonly opts: RequestOptions,
     readonly handler: DispatchHandler,
     private readonly call: CallState,
     private readonly policy: RetryPolicy,

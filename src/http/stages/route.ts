@@ -6,7 +6,8 @@ import type { FaultSettings, MirrorSettings } from '../../config/compile.js';
 import type { RetryPolicy } from '../../resilience/retry-policy.js';
 import type { RequestPredicate } from '../../routing/route-matcher.js';
 import type { Random } from '../../util/clock.js';
-import type { DispatchHandler, DispatchOptions } from '../handler.js';
+import type { DispatchHandler } from '../handler.js';
+import type { RequestOptions } from '../request-options.js';
 import type { Stage } from './stage.js';
 
 /** A route compiled for the request path. */
@@ -22,7 +23,7 @@ export interface CompiledRoute {
 }
 
 /** Sends a fire-and-forget copy of a request to a service (the mesh provides it). */
-export type MirrorDispatch = (mirror: MirrorSettings, opts: DispatchOptions, authority: string) => void;
+export type MirrorDispatch = (mirror: MirrorSettings, opts: RequestOptions, authority: string) => void;
 
 /** Bodies that can be sent twice without buffering; streamed bodies are not mirrored. */
 function mirrorable(body: unknown): boolean {

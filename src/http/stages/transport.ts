@@ -8,7 +8,7 @@ import { type Context, failSpan, injectPropagationHeaders, type Span, SpanKind, 
 import type { CallState } from '../call.js';
 import type { EndpointPools, PoolSettings } from '../endpoint-pools.js';
 import { ForwardingHandler } from '../forwarding-handler.js';
-import type { DispatchHandler } from '../handler.js';
+import type { DispatchHandler, DispatchOptions } from '../handler.js';
 import { withHeaders } from '../headers.js';
 import type { CallDispatch } from './stage.js';
 
@@ -140,12 +140,12 @@ export function transport(options: TransportOptions): CallDispatch {
     }
     const headers = withHeaders(opts.headers, additions);
     // The options for the pool, built once per attempt with a fixed shape: exactly what undici's
-    // core reads (core/request.js), so V8 sees one object layout however callers build theirs.
+    // core reads (core/request.js), read from the call's RequestOptions (one shape too).
     return pool.dispatch(
       {
         path: opts.path,
         method: opts.method,
-        body: (call.attemptBody === undefined ? opts.body : call.attemptBody) as typeof opts.body,
+        body: call.attemptBody === undefined ? opts.body : call.attemptBody,
         headers,
         query: opts.query,
         idempotent: opts.idempotent,
@@ -155,9 +155,9 @@ export function transport(options: TransportOptions): CallDispatch {
         bodyTimeout: opts.bodyTimeout,
         reset: opts.reset,
         expectContinue: opts.expectContinue,
-        servername: (opts as { servername?: string }).servername ?? lastServerName,
+        servername: opts.servername ?? lastServerName,
         throwOnError: opts.throwOnError,
-      } as typeof opts,
+      } as DispatchOptions,
       attemptHandler as never,
     );
   };
