@@ -4,6 +4,7 @@
 import { Dispatcher } from 'undici';
 import { InmeshError } from '../errors.js';
 import { type DispatchHandler, type DispatchOptions, failHandler, toCallbackHandler } from './handler.js';
+import { RequestOptions } from './request-options.js';
 import type { ServiceClient } from './service-client.js';
 
 /** What the dispatcher needs from its mesh. */
@@ -69,10 +70,12 @@ export class MeshDispatcher extends Dispatcher {
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const target = this.#target(opts.origin);
+    // Copied first, origin included: every read of the caller's object is a runtime lookup.
+    const options = RequestOptions.from(opts as DispatchOptions);
+    const target = this.#target(options.origin);
     const client = target ? this.router.clientFor(target.host) : undefined;
     if (client && target) {
-      return client.dispatch(opts as DispatchOptions, toCallbackHandler(handler), target.authority);
+      return client.dispatch(options, toCallbackHandler(handler), target.authority);
     }
     if (this.router.closed) {
       failHandler(toCallbackHandler(handler), new InmeshError('ERR_MESH_CLOSED'));
