@@ -33,7 +33,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const OPTIONS = {
   concurrency: { type: 'number', default: 32, min: 1, help: 'requests in flight in the throughput pass' },
   duration: { type: 'number', default: 10, min: 0.1, help: 'measured seconds per case, split over the rounds' },
-  warmup: { type: 'number', default: 1, min: 0, help: 'warm-up seconds per case, before the first round' },
+  warmup: { type: 'number', default: 2, min: 0, help: 'warm-up seconds per case process, before the first round' },
   rounds: {
     type: 'number',
     default: 100,
