@@ -14,6 +14,11 @@
 // count does not depend on how background threads happened to be scheduled (GC and JIT work is
 // counted, as it should be: the mesh's garbage is part of its cost). Measured here, a case's
 // count repeats to within about 1 %.
+// And with --no-memory-reducer: V8's memory reducer starts a full GC when the allocation rate
+// per second of wall time is low, which under callgrind (~50x slower) it always is: a run would
+// pay for major GCs in proportion to its wall time rather than its work. Even so, the same Pool
+// has read 145k to 169k instructions per request from one run to another (JIT and GC timing):
+// compare rows of one run, and repeat a run before trusting a difference of a few thousand.
 //
 // --functions N also names where the difference goes: V8 writes a perf map of its JIT code
 // (--perf-basic-prof), callgrind's unnamed code addresses are looked up in it, and the N
@@ -75,7 +80,7 @@ const log = (...a) => console.error(...a);
 function callgrind(c, count, ports, withFunctions) {
   const dir = mkdtempSync(join(tmpdir(), 'inmesh-cg-'));
   const out = join(dir, 'callgrind.out');
-  const nodeArgs = ['--single-threaded', ...(withFunctions ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [])];
+  const nodeArgs = ['--single-threaded', '--no-memory-reducer', ...(withFunctions ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [])];
   const caseArgs = [c.id, String(ports[0]), String(ports[1]), String(count)];
   const argv = [
     '--tool=callgrind',
