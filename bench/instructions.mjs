@@ -12,8 +12,7 @@
 //   instructions per request = (total(count2) - total(count1)) / (count2 - count1).
 // Node runs with --single-threaded: V8 compiles and collects garbage on the main thread, so the
 // count does not depend on how background threads happened to be scheduled (GC and JIT work is
-// counted, as it should be: the mesh's garbage is part of its cost). Measured here, a case's
-// count repeats to within about 1 %.
+// counted, as it should be: the mesh's garbage is part of its cost).
 // And with --no-memory-reducer: V8's memory reducer starts a full GC when the allocation rate
 // per second of wall time is low, which under callgrind (~50x slower) it always is: a run would
 // pay for major GCs in proportion to its wall time rather than its work. Even so, the same Pool
