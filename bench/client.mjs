@@ -47,6 +47,12 @@ const OPTIONS = {
     min: 0,
     help: 'measured seconds per case at concurrency 1 (0 skips that pass)',
   },
+  'latency-rounds': {
+    type: 'number',
+    default: 20,
+    min: 1,
+    help: 'rounds of the concurrency-1 pass (its slices must hold enough requests for a p50 of warm ones)',
+  },
   memory: { type: 'boolean', default: true, help: 'run bench/memory.mjs at the end (--no-memory skips it)' },
   'memory-runs': { type: 'number', default: 5, min: 1, help: 'fresh processes per memory figure' },
   only: { type: 'string', default: '', help: 'comma-separated case ids to run (their baselines are added)' },
@@ -232,8 +238,8 @@ function bracketOf(before, after) {
  * other cases ran). Returns per case its slices and, for a mesh case, the bracketing baseline of
  * each of its slices.
  */
-async function runPass(name, cases, { concurrency, measuredSeconds, warmupSeconds }) {
-  const sliceMs = (measuredSeconds * 1000) / args.rounds;
+async function runPass(name, cases, { concurrency, measuredSeconds, warmupSeconds, rounds = args.rounds, settleSeconds = args.settle }) {
+  const sliceMs = (measuredSeconds * 1000) / rounds;
   // A forced full GC before each slice is needed only when cases share one heap (--no-isolate):
   // otherwise a case would collect the garbage of the one before it. It distorts what it
   // precedes: after a full GC V8 shrinks the young generation, and the next slice pays for many
@@ -241,7 +247,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
   // slice the Pool baseline cost 39 µs of CPU per request instead of 31 µs and the mesh's fast
   // path came out at 87 % instead of 97 % (full policy: 60 % instead of 86 %).
   const forceGc = args.gc || !args.isolate;
-  const settleMs = args.settle * 1000;
+  const settleMs = settleSeconds * 1000;
   const slices = new Map(cases.map((c) => [c.id, []]));
   const brackets = new Map(cases.filter((c) => c.baseline).map((c) => [c.id, []]));
   for (const family of [...new Set(cases.map((c) => c.family))]) {
@@ -254,7 +260,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
         }
       }
     }
-    for (let r = 0; r < args.rounds; r++) {
+    for (let r = 0; r < rounds; r++) {
       const schedule = roundSchedule(group, r);
       const results = [];
       for (const c of schedule) {
@@ -274,7 +280,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
         line.push(`${c.id} ${fmtInt(results[i].rps)}/s`);
         if (c.baseline) brackets.get(c.id).push(bracketOf(results[i - 1], results[i + 1]));
       });
-      log(`${name}, ${family}: round ${r + 1}/${args.rounds}: ${line.join(', ')}`);
+      log(`${name}, ${family}: round ${r + 1}/${rounds}: ${line.join(', ')}`);
     }
   }
   return summarise(cases, slices, brackets);
@@ -490,10 +496,15 @@ try {
     });
     let latency;
     if (args['latency-duration'] > 0) {
+      // Fewer, longer slices than the throughput pass: at concurrency 1 a 20 ms slice holds ~60
+      // fetches, and the first ones after the process sat idle are slow (cold caches), which read
+      // as +50-70 µs on the fetch rows; 0.1 s slices after a 0.05 s settle read +1-14 µs.
       latency = await runPass('latency (concurrency 1)', cases, {
         concurrency: 1,
         measuredSeconds: args['latency-duration'],
         warmupSeconds: 0,
+        rounds: args['latency-rounds'],
+        settleSeconds: Math.max(args.settle, 0.05),
       });
     }
     await shutdown();
@@ -519,7 +530,7 @@ try {
       );
     }
     if (latency) {
-      console.log(`\n## Latency: concurrency 1, median of ${args.rounds} rounds\n`);
+      console.log(`\n## Latency: concurrency 1, median of ${args['latency-rounds']} rounds\n`);
       console.log(latencyTable(latency));
     }
 
