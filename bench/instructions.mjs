@@ -79,7 +79,11 @@ const log = (...a) => console.error(...a);
 function callgrind(c, count, ports, withFunctions) {
   const dir = mkdtempSync(join(tmpdir(), 'inmesh-cg-'));
   const out = join(dir, 'callgrind.out');
-  const nodeArgs = ['--single-threaded', '--no-memory-reducer', ...(withFunctions ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [])];
+  const nodeArgs = [
+    '--single-threaded',
+    '--no-memory-reducer',
+    ...(withFunctions ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : []),
+  ];
   const caseArgs = [c.id, String(ports[0]), String(ports[1]), String(count)];
   const argv = [
     '--tool=callgrind',
