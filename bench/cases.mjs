@@ -96,7 +96,17 @@ const viaFetch = (fetchFn, target, init) => async () => {
   if (res.status !== 200) throw new Error(`status ${res.status}`);
 };
 
-// Roles: a baseline is what a mesh row is divided by; a reference is shown for context only.
+/** A Dispatcher that does nothing but hand every call to `target`. */
+function forwardingDispatcher(undici, target) {
+  return new (class extends undici.Dispatcher {
+    dispatch(opts, handler) {
+      return target.dispatch(opts, handler);
+    }
+  })();
+}
+
+// Roles: a baseline is what a mesh row is divided by; a reference is shown for context only; a
+// floor is divided by its baseline like a mesh row but judged by no goal.
 // `family` keeps request and fetch apart: fetch costs several times more per call than request,
 // so no row is ever compared across the two.
 export const CASES = [
@@ -151,6 +161,25 @@ export const CASES = [
     role: 'reference',
     label: 'global fetch, no dispatcher',
     make: async (r) => viaFetch(globalThis.fetch, r.url),
+  },
+  // Floors: fetch through a dispatcher that only forwards to the same Agent. undici's fetch pays
+  // for any dispatcher that is not the Agent itself (measured: 86.5 % of the Agent's req/s, 150
+  // rounds, 3 processes), so these rows show how near a fetch mesh row can come, not a mesh cost.
+  {
+    id: 'ufetch-fwd',
+    family: 'fetch',
+    role: 'floor',
+    baseline: 'ufetch-agent',
+    label: 'undici.fetch, forwarding dispatcher',
+    make: async (r) => viaFetch(r.undici.fetch, r.url, { dispatcher: forwardingDispatcher(r.undici, r.agent()) }),
+  },
+  {
+    id: 'gfetch-fwd',
+    family: 'fetch',
+    role: 'floor',
+    baseline: 'gfetch-agent',
+    label: 'global fetch, forwarding dispatcher',
+    make: async (r) => viaFetch(globalThis.fetch, r.url, { dispatcher: forwardingDispatcher(r.undici, r.agent()) }),
   },
   {
     id: 'mesh-fetch',
