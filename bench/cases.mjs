@@ -106,7 +106,7 @@ function forwardingDispatcher(undici, target) {
 }
 
 // Roles: a baseline is what a mesh row is divided by; a reference is shown for context only; a
-// floor is divided by its baseline like a mesh row but judged by no goal.
+// floor and a control are divided by their baseline like a mesh row but judged by no goal.
 // `family` keeps request and fetch apart: fetch costs several times more per call than request,
 // so no row is ever compared across the two.
 export const CASES = [
@@ -115,6 +115,17 @@ export const CASES = [
     family: 'request',
     role: 'baseline',
     label: 'undici.request, Pool',
+    make: async (r) => viaRequest(r.undici, r.url, r.pool()),
+  },
+  // Controls (A/A): the baseline itself in processes of its own, divided by the baseline like a
+  // mesh row. What it reads is what process luck and the schedule alone do to a row in this run
+  // (measured on 2026-11-26: the request control 100.4 % (96-105), the fetch control 86.0-92.3 %).
+  {
+    id: 'request-control',
+    family: 'request',
+    role: 'control',
+    baseline: 'request-pool',
+    label: 'undici.request, Pool, other processes',
     make: async (r) => viaRequest(r.undici, r.url, r.pool()),
   },
   {
@@ -161,6 +172,14 @@ export const CASES = [
     role: 'reference',
     label: 'global fetch, no dispatcher',
     make: async (r) => viaFetch(globalThis.fetch, r.url),
+  },
+  {
+    id: 'ufetch-control',
+    family: 'fetch',
+    role: 'control',
+    baseline: 'ufetch-agent',
+    label: 'undici.fetch, Agent, other processes',
+    make: async (r) => viaFetch(r.undici.fetch, r.url, { dispatcher: r.agent() }),
   },
   // Floors: fetch through a dispatcher that only forwards to the same Agent. undici's fetch pays
   // for any dispatcher that is not the Agent itself (measured: 86.5 % of the Agent's req/s, 150
@@ -221,7 +240,7 @@ export const CASES = [
   },
 ];
 
-/** The cases named in `ids` (comma-separated) with their baselines, in CASES order; throws on an unknown id. */
+/** The cases named in `ids` (comma-separated) with their baselines (and those baselines' controls), in CASES order; throws on an unknown id. */
 export function selectCases(ids) {
   const known = new Map(CASES.map((c) => [c.id, c]));
   const wanted = new Set();
@@ -234,5 +253,7 @@ export function selectCases(ids) {
     wanted.add(id);
     if (c.baseline) wanted.add(c.baseline);
   }
+  // A baseline brings its control: every run shows what the schedule alone does to a row.
+  for (const c of CASES) if (c.role === 'control' && wanted.has(c.baseline)) wanted.add(c.id);
   return CASES.filter((c) => wanted.has(c.id));
 }
