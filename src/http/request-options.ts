@@ -9,6 +9,25 @@
 // (dispatcher, signal, opaque, ...) are consumed before dispatch and are not passed on.
 import type { DispatchOptions } from './handler.js';
 
+/** The options RequestOptions carries: what undici's core reads, and the origin. */
+const OPTION_KEYS = [
+  'origin',
+  'path',
+  'method',
+  'body',
+  'headers',
+  'query',
+  'idempotent',
+  'blocking',
+  'upgrade',
+  'headersTimeout',
+  'bodyTimeout',
+  'reset',
+  'expectContinue',
+  'servername',
+  'throwOnError',
+] as const;
+
 export class RequestOptions {
   origin: unknown = undefined;
   path = '';
@@ -87,22 +106,9 @@ export class RequestOptions {
       return out;
     }
     // Any other object (a class instance, options behind getters): read each option as undici would.
-    const o = opts as DispatchOptions & { servername?: string; throwOnError?: boolean; expectContinue?: boolean };
-    out.origin = o.origin;
-    out.path = o.path;
-    out.method = o.method;
-    out.body = o.body;
-    out.headers = o.headers;
-    out.query = o.query;
-    out.idempotent = o.idempotent;
-    out.blocking = o.blocking;
-    out.upgrade = o.upgrade;
-    out.headersTimeout = o.headersTimeout;
-    out.bodyTimeout = o.bodyTimeout;
-    out.reset = o.reset;
-    out.expectContinue = o.expectContinue;
-    out.servername = o.servername;
-    out.throwOnError = o.throwOnError;
+    const source = opts as unknown as Record<string, unknown>;
+    const target = out as unknown as Record<string, unknown>;
+    for (const key of OPTION_KEYS) target[key] = source[key];
     return out;
   }
 }

@@ -11,8 +11,8 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Clock, Random } from '../util/clock.js';
 import { CallState } from './call.js';
 import type { EndpointPools, PoolSettings } from './endpoint-pools.js';
-import type { DispatchHandler, DispatchOptions } from './handler.js';
-import { RequestOptions } from './request-options.js';
+import type { DispatchHandler } from './handler.js';
+import type { RequestOptions } from './request-options.js';
 import { balanceStage } from './stages/balance.js';
 import { deadlineStage } from './stages/deadline.js';
 import { faultStage } from './stages/fault.js';
@@ -130,8 +130,9 @@ export class ServiceClient {
    * Dispatches a request to this service. `authority` is the Host to send; `subset` forces a
    * subset (mirroring to a named subset).
    */
-  dispatch(opts: DispatchOptions | RequestOptions, handler: DispatchHandler, authority: string, subset?: string): boolean {
-    const call = new CallState(this.settings.name, authority, RequestOptions.from(opts), this.deps.clock.now());
+  dispatch(opts: RequestOptions, handler: DispatchHandler, authority: string, subset?: string): boolean {
+    // The caller (mesh dispatcher, mirror) has already copied the options into one shape.
+    const call = new CallState(this.settings.name, authority, opts, this.deps.clock.now());
     if (subset !== undefined) call.subset = subsetRef(this.settings, subset);
     return this.#dispatch(call, handler);
   }
