@@ -32,13 +32,13 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 const OPTIONS = {
   concurrency: { type: 'number', default: 32, min: 1, help: 'requests in flight in the throughput pass' },
-  duration: { type: 'number', default: 10, min: 0.1, help: 'measured seconds per case, split over the rounds' },
+  duration: { type: 'number', default: 10, min: 0.1, help: 'measured seconds per case, split over the rounds (two slices a round)' },
   warmup: { type: 'number', default: 2, min: 0, help: 'warm-up seconds per case process, before the first round' },
   rounds: {
     type: 'number',
-    default: 100,
+    default: 50,
     min: 1,
-    help: 'interleaved rounds (each mesh case between two slices of its baseline); results are medians of rounds',
+    help: 'rounds; in each, every compared case runs two slices beside two of its own baseline (B M M B / M B B M); results are medians of rounds',
   },
   settle: { type: 'number', default: 0.02, min: 0, help: 'unmeasured seconds at the start of every slice' },
   'latency-duration': {
@@ -49,9 +49,9 @@ const OPTIONS = {
   },
   'latency-rounds': {
     type: 'number',
-    default: 20,
+    default: 10,
     min: 1,
-    help: 'rounds of the concurrency-1 pass (its slices must hold enough requests for a p50 of warm ones)',
+    help: 'rounds of the concurrency-1 pass (its slices, latency-duration / (2 x rounds), must hold enough requests for a p50 of warm ones)',
   },
   memory: { type: 'boolean', default: true, help: 'run bench/memory.mjs at the end (--no-memory skips it)' },
   'memory-runs': { type: 'number', default: 5, min: 1, help: 'fresh processes per memory figure' },
@@ -67,7 +67,7 @@ const OPTIONS = {
     type: 'number',
     default: 2,
     min: 1,
-    help: 'processes per case with --isolate, used in turn round by round (a process keeps its JIT and heap layout for life: several average that luck out)',
+    help: 'processes per case, and per compared case for its own baseline, with --isolate, used in turn round by round (a process keeps its JIT and heap layout for life: several average that luck out)',
   },
   isolate: {
     type: 'boolean',
@@ -132,26 +132,45 @@ let closed = false;
 async function shutdown() {
   if (closed) return;
   closed = true;
-  for (const c of CASES) for (const p of c.processes ?? []) p.child.send({ type: 'close' });
-  await Promise.allSettled(CASES.flatMap((c) => (c.processes ?? []).map((p) => p.exited)));
+  for (const p of children) p.child.send({ type: 'close' });
+  await Promise.allSettled(children.map((p) => p.exited));
   await resources.close();
   await upstream.stop();
 }
 
+/** Every case process started, for shutdown. */
+const children = [];
+
 /**
- * Prepares the selected cases: in this process (their operations built here), or each in a
- * process of its own, pinned to the client's core like this one, answering "run a slice" over IPC.
+ * Prepares the selected cases: in this process (their operations built here), or each in
+ * processes of its own, pinned to the client's core like this one, answering "run a slice" over
+ * IPC. Every compared case (one with a baseline: mesh, floor, control) gets baseline processes of
+ * its own, `c.pair`, so that it and its baseline run with the same cadence (see roundSchedule).
  */
 async function prepare(cases, isolate) {
   for (const c of cases) {
-    if (!isolate) {
-      c.op ??= await c.make(resources);
-      continue;
+    if (c.baseline) {
+      const base = byId.get(c.baseline);
+      c.pair = { id: base.id, label: base.label };
+      await equip(c.pair, base, isolate);
     }
-    c.processes = [];
-    for (let i = 0; i < args.processes; i++) c.processes.push(await startCaseProcess(c));
-    c.runRemote = (opts, slot) => c.processes[slot % c.processes.length].run(opts);
+    // A baseline with compared cases runs only as their pairs.
+    if (!c.baseline && cases.some((m) => m.baseline === c.id)) continue;
+    await equip(c, c, isolate);
   }
+}
+
+/** Makes `runner` able to run slices of `spec`: its operation built here, or its own processes. */
+async function equip(runner, spec, isolate) {
+  if (!isolate) {
+    spec.op ??= await spec.make(resources);
+    runner.op = spec.op;
+    return;
+  }
+  runner.processes = [];
+  for (let i = 0; i < args.processes; i++) runner.processes.push(await startCaseProcess(spec));
+  children.push(...runner.processes);
+  runner.runRemote = (opts, slot) => runner.processes[slot % runner.processes.length].run(opts);
 }
 
 /** One process running case `c`, pinned to the client's core, answering "run a slice" over IPC. */
@@ -204,42 +223,53 @@ async function runCase(c, { concurrency, durationMs, record = true, gcFirst = fa
 // passes
 
 /**
- * The slices of one round of a family: each baseline brackets its mesh cases (B M1 B M2 B), so
- * every mesh slice is compared with the baseline slices right before and after it. This machine's
- * speed drifts in bursts of a second or so (measured: the same Pool slice reads 20k-33k req/s),
- * so a mesh slice compared with a baseline slice several slices away measures the burst as much
- * as the mesh. Blocks rotate and the mesh cases reverse every other round, so no case always
- * holds the same place. References run once per round, at the end.
+ * The slices of one round of a family. Each compared case runs in a block of four slices with
+ * its own baseline processes: B M M B, or M B B M, the order flipping every round. So both sides
+ * of a ratio run equally often and sit idle equally long, and a linear drift of the machine's
+ * speed within the block cancels out.
+ *
+ * Why not one baseline shared by its family (B M1 B M2 B ..., as this harness did before): the
+ * shared baseline then ran in every other slice while each mesh case ran once a round, and that
+ * alone moved ratios. An A/A control (the fetch baseline's code in other processes) read 86-92 %
+ * that way, and 98.5 % when its block held only the control (B C B).
+ *
+ * This machine's speed drifts in bursts of a second or so (measured: the same Pool slice reads
+ * 20k-33k req/s), so a case is only ever compared with baseline slices next to it. Blocks rotate,
+ * so no case always holds the same place in a round. Cases compared with nothing (references, a
+ * lone baseline) run two slices a round at the end.
  */
 function roundSchedule(group, r) {
-  const baselines = group.filter((c) => c.role === 'baseline');
-  const blocks = baselines.map((b) => {
-    const meshes = group.filter((c) => c.baseline === b.id);
-    if (r % 2 === 1) meshes.reverse();
-    const block = [b];
-    for (const m of meshes) block.push(m, b);
-    return block;
-  });
-  const rotated = blocks.map((_, i) => blocks[(i + r) % blocks.length]);
-  const loose = group.filter((c) => c.role !== 'baseline' && !c.baseline);
-  return [...rotated.flat(), ...loose];
+  const compared = group.filter((c) => c.pair);
+  const rotated = compared.map((_, i) => compared[(i + r) % compared.length]);
+  const blocks = rotated.map((c) => ((r + compared.indexOf(c)) % 2 === 0 ? [c.pair, c, c, c.pair] : [c, c.pair, c.pair, c]));
+  const loose = group.filter((c) => !c.pair && !group.some((m) => m.baseline === c.id));
+  return [...blocks.flat(), ...loose.flatMap((c) => [c, c])];
 }
 
-/** The mean of two slices of the same baseline: what a mesh slice between them is divided by. */
-function bracketOf(before, after) {
-  const mean = (k) => (before[k] + after[k]) / 2;
-  return { rps: mean('rps'), p50Us: mean('p50Us'), p99Us: mean('p99Us'), cpuUsPerReq: mean('cpuUsPerReq') };
+/** A case's two slices of one round, as one: the means of their rates, the sums of their counts. */
+function mergeSlices(a, b) {
+  const mean = (k) => (a[k] + b[k]) / 2;
+  return {
+    count: a.count + b.count,
+    errors: a.errors + b.errors,
+    rps: mean('rps'),
+    p50Us: mean('p50Us'),
+    p99Us: mean('p99Us'),
+    cpuUsPerReq: mean('cpuUsPerReq'),
+    clientCpu: mean('clientCpu'),
+    upstreamCpu: mean('upstreamCpu'),
+  };
 }
 
 /**
- * Runs `cases` in interleaved rounds, one family (request, fetch) after the other. Each round
- * runs the family's schedule (roundSchedule), each slice of `measuredSeconds / rounds` after an
+ * Runs `cases` in rounds, one family (request, fetch) after the other. Each round runs the
+ * family's schedule (roundSchedule), each slice of `measuredSeconds / (2 * rounds)` after an
  * unmeasured settle period (which also re-opens sockets the keep-alive timeout closed while the
- * other cases ran). Returns per case its slices and, for a mesh case, the bracketing baseline of
- * each of its slices.
+ * other cases ran). Returns per case one merged result per round (a baseline: one per round and
+ * compared case) and, for a compared case, its baseline's result of the same block.
  */
 async function runPass(name, cases, { concurrency, measuredSeconds, warmupSeconds, rounds = args.rounds, settleSeconds = args.settle }) {
-  const sliceMs = (measuredSeconds * 1000) / rounds;
+  const sliceMs = (measuredSeconds * 1000) / (2 * rounds);
   // A forced full GC before each slice is needed only when cases share one heap (--no-isolate):
   // otherwise a case would collect the garbage of the one before it. It distorts what it
   // precedes: after a full GC V8 shrinks the young generation, and the next slice pays for many
@@ -249,37 +279,45 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
   const forceGc = args.gc || !args.isolate;
   const settleMs = settleSeconds * 1000;
   const slices = new Map(cases.map((c) => [c.id, []]));
-  const brackets = new Map(cases.filter((c) => c.baseline).map((c) => [c.id, []]));
+  const brackets = new Map(cases.filter((c) => c.pair).map((c) => [c.id, []]));
   for (const family of [...new Set(cases.map((c) => c.family))]) {
     const group = cases.filter((c) => c.family === family);
+    const runners = [...new Set(roundSchedule(group, 0))];
     if (warmupSeconds > 0) {
-      log(`${name}, ${family}: warm-up ${warmupSeconds} s per case`);
-      for (const c of group) {
+      log(`${name}, ${family}: warm-up ${warmupSeconds} s per process`);
+      for (const c of runners) {
         for (let slot = 0; slot < (c.processes?.length ?? 1); slot++) {
           await runCase(c, { concurrency, durationMs: warmupSeconds * 1000, record: false, slot });
         }
       }
     }
     for (let r = 0; r < rounds; r++) {
-      const schedule = roundSchedule(group, r);
-      const results = [];
-      for (const c of schedule) {
-        // Round r runs on each case's process r mod --processes.
+      const results = new Map(runners.map((c) => [c, []]));
+      for (const c of roundSchedule(group, r)) {
+        // Round r runs on each runner's process r mod --processes.
         if (settleMs > 0) await runCase(c, { concurrency, durationMs: settleMs, record: false, gcFirst: forceGc, slot: r });
         const res = await runCase(c, { concurrency, durationMs: sliceMs, gcFirst: forceGc && settleMs <= 0, slot: r });
         if (res.errors > 0) {
           log(`  ${c.id}: ${res.errors} errors, first: ${res.firstError?.stack ?? res.firstError}`);
           if (res.firstError?.cause) log('  cause:', res.firstError.cause);
         }
-        delete res.firstError;
-        slices.get(c.id).push(res);
-        results.push(res);
+        results.get(c).push(res);
       }
       const line = [];
-      schedule.forEach((c, i) => {
-        line.push(`${c.id} ${fmtInt(results[i].rps)}/s`);
-        if (c.baseline) brackets.get(c.id).push(bracketOf(results[i - 1], results[i + 1]));
-      });
+      for (const c of group) {
+        if (c.pair) {
+          const mine = mergeSlices(...results.get(c));
+          const base = mergeSlices(...results.get(c.pair));
+          slices.get(c.id).push(mine);
+          slices.get(c.baseline).push(base);
+          brackets.get(c.id).push(base);
+          line.push(`${c.id} ${fmtPct(mine.rps / base.rps)}`);
+        } else if (results.has(c)) {
+          const mine = mergeSlices(...results.get(c));
+          slices.get(c.id).push(mine);
+          line.push(`${c.id} ${fmtInt(mine.rps)}/s`);
+        }
+      }
       log(`${name}, ${family}: round ${r + 1}/${rounds}: ${line.join(', ')}`);
     }
   }
@@ -481,7 +519,7 @@ try {
     log(`concurrency ${args.concurrency}, ${args.duration} s measured per case in ${args.rounds} rounds, warm-up ${args.warmup} s`);
     log(
       args.isolate
-        ? `each case in ${args.processes} processes of its own (pinned like this one), used in turn by round, slices interleaved`
+        ? `each case, and each compared case's baseline, in ${args.processes} processes of its own (pinned like this one), used in turn by round`
         : 'all cases in this process',
     );
     // The two cores are meant for the client and the upstream alone; anything else running makes
@@ -515,7 +553,7 @@ try {
     );
     console.log(throughputTable(throughput, latency));
     console.log(
-      `\nratio: req/s over the mean of the two baseline slices around it (B M B), median of ${args.rounds} rounds (95 % interval of that median) (request rows: undici.request + Pool; mesh.fetch: undici.fetch + Agent; global fetch + mesh.dispatcher: global fetch + undici Agent). CPU ratio: the same from client CPU per request. Goal: ratio >= ${GOAL_RATIO * 100}% (aim ${AIM_RATIO * 100}%) and <= ${GOAL_ADDED_P50_US} µs added p50, judged at concurrency 1 (${latency ? 'the latency pass below' : 'skipped: judged at this concurrency instead'}); at concurrency ${args.concurrency} p50 is queueing, ~ ${args.concurrency} / req/s.`,
+      `\nratio: req/s of the row's two slices over its baseline's two, run in one block (B M M B or M B B M) with baseline processes of its own, median of ${args.rounds} rounds (95 % interval of that median) (request rows: undici.request + Pool; mesh.fetch: undici.fetch + Agent; global fetch + mesh.dispatcher: global fetch + undici Agent). CPU ratio: the same from client CPU per request. Goal: ratio >= ${GOAL_RATIO * 100}% (aim ${AIM_RATIO * 100}%) and <= ${GOAL_ADDED_P50_US} µs added p50, judged at concurrency 1 (${latency ? 'the latency pass below' : 'skipped: judged at this concurrency instead'}); at concurrency ${args.concurrency} p50 is queueing, ~ ${args.concurrency} / req/s.`,
     );
     const starved = throughput.filter((r) => r.clientCpu < 0.9);
     if (starved.length) {
