@@ -55,28 +55,40 @@ export function getHeader(headers: HeadersInput, name: string): string | undefin
 export function withHeaders(headers: HeadersInput, additions: string[]): string[] {
   if (headers === undefined || headers === null) return additions;
   const out: string[] = [];
-  // A name longer than every added one cannot be replaced: skip lower-casing it.
-  let longest = 0;
-  for (let i = 0; i < additions.length; i += 2) longest = Math.max(longest, (additions[i] as string).length);
-  const push = (name: string, value: HeaderValue) => {
-    if (value === undefined || value === null) return;
-    if (name.length <= longest) {
-      const lower = name.toLowerCase();
-      for (let i = 0; i < additions.length; i += 2) if (additions[i] === lower) return;
-    }
-    if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
-    else out.push(name, String(value));
-  };
   // The shape seen on the hot path first (a plain object: fetch and most callers), without a
-  // visitor closure per header; the rest through forEachHeader.
+  // visitor closure per call; the rest through forEachHeader.
   if (!Array.isArray(headers) && typeof (headers as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     const record = headers as Record<string, HeaderValue>;
-    for (const name in record) push(name, record[name]);
+    for (const name in record) appendHeader(out, additions, name, record[name]);
   } else {
-    forEachHeader(headers, push);
+    forEachHeader(headers, (name, value) => appendHeader(out, additions, name, value));
   }
   for (let i = 0; i < additions.length; i++) out.push(additions[i] as string);
   return out;
+}
+
+/** Appends one request header to `out`, unless absent or replaced by one of `additions`. */
+function appendHeader(out: string[], additions: string[], name: string, value: HeaderValue): void {
+  if (value === undefined || value === null) return;
+  if (isAdded(name, additions)) return;
+  if (Array.isArray(value)) for (const item of value) out.push(name, String(item));
+  else out.push(name, String(value));
+}
+
+/**
+ * Whether `name` (any case) is one of the added names. A name is lower-cased only when its length
+ * matches an added one: fetch sends five or six headers per request, and with the deadline
+ * header added (19 characters) every one of them used to be lower-cased.
+ */
+function isAdded(name: string, additions: string[]): boolean {
+  let lower: string | undefined;
+  for (let i = 0; i < additions.length; i += 2) {
+    const added = additions[i] as string;
+    if (added.length !== name.length) continue;
+    lower ??= name.toLowerCase();
+    if (lower === added) return true;
+  }
+  return false;
 }
 
 /** The first value of a response header in undici's raw [name, value, ...] Buffer list. */

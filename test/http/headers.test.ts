@@ -118,6 +118,16 @@ describe('withHeaders', () => {
     expect(values).toEqual(['application/json']);
   });
 
+  it('replaces only names equal to an added one, among several added names of different lengths', () => {
+    const out = withHeaders({ HOST: 'old', abcd: 'kept', 'X-Inmesh-Timeout-Ms': '9', 'user-agent': 'u' }, [
+      'host',
+      'payments',
+      'x-inmesh-timeout-ms',
+      '250',
+    ]);
+    expect(out).toEqual(['abcd', 'kept', 'user-agent', 'u', 'host', 'payments', 'x-inmesh-timeout-ms', '250']);
+  });
+
   it('replaces every value of a repeated header', () => {
     expect(withHeaders(['X-Tags', 'a', 'x-tags', 'b', 'keep', '1'], ['x-tags', 'c'])).toEqual(['keep', '1', 'x-tags', 'c']);
   });
