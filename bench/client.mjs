@@ -152,6 +152,9 @@ const children = [];
  * IPC. Every compared case (one with a baseline: mesh, floor, control) gets baseline processes of
  * its own, `c.pair`, so that it and its baseline run with the same cadence (see roundSchedule).
  */
+/** A baseline that cases are compared with runs only as their pairs, never on its own. */
+const runsOnlyAsPairs = (c, cases) => !c.baseline && cases.some((m) => m.baseline === c.id);
+
 async function prepare(cases, isolate) {
   for (const c of cases) {
     if (c.baseline) {
@@ -159,8 +162,7 @@ async function prepare(cases, isolate) {
       c.pair = { id: base.id, label: base.label };
       await equip(c.pair, base, isolate);
     }
-    // A baseline with compared cases runs only as their pairs.
-    if (!c.baseline && cases.some((m) => m.baseline === c.id)) continue;
+    if (runsOnlyAsPairs(c, cases)) continue;
     await equip(c, c, isolate);
   }
 }
@@ -250,11 +252,12 @@ async function runCase(c, { concurrency, durationMs, record = true, gcFirst = fa
  * lone baseline) run two slices a round at the end.
  */
 function roundSchedule(group, r) {
-  const compared = group.filter((c) => c.pair);
-  const rotated = compared.map((_, i) => compared[(i + r) % compared.length]);
-  const blocks = rotated.map((c) => ((r + compared.indexOf(c)) % 2 === 0 ? [c.pair, c, c, c.pair] : [c, c.pair, c.pair, c]));
-  const loose = group.filter((c) => !c.pair && !group.some((m) => m.baseline === c.id));
-  return [...blocks.flat(), ...loose.flatMap((c) => [c, c])];
+  // The order flips with the case's own index, not its place in the rotated round: with an even
+  // number of blocks, place-based parity would give every case the same order every round.
+  const blocks = group.filter((c) => c.pair).map((c, k) => ((r + k) % 2 === 0 ? [c.pair, c, c, c.pair] : [c, c.pair, c.pair, c]));
+  const rotated = blocks.map((_, i) => blocks[(i + r) % blocks.length]);
+  const loose = group.filter((c) => !c.pair && !runsOnlyAsPairs(c, group));
+  return [...rotated.flat(), ...loose.flatMap((c) => [c, c])];
 }
 
 /** A case's two slices of one round, as one: the means of their rates, the sums of their counts. */
@@ -290,7 +293,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
   const forceGc = args.gc || !args.isolate;
   const settleMs = settleSeconds * 1000;
   const slices = new Map(cases.map((c) => [c.id, []]));
-  const brackets = new Map(cases.filter((c) => c.pair).map((c) => [c.id, []]));
+  const baselineOf = new Map(cases.filter((c) => c.pair).map((c) => [c.id, []]));
   for (const family of [...new Set(cases.map((c) => c.family))]) {
     const group = cases.filter((c) => c.family === family);
     const runners = [...new Set(roundSchedule(group, 0))];
@@ -321,7 +324,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
           const base = mergeSlices(...results.get(c.pair));
           slices.get(c.id).push(mine);
           slices.get(c.baseline).push(base);
-          brackets.get(c.id).push(base);
+          baselineOf.get(c.id).push(base);
           line.push(`${c.id} ${fmtPct(mine.rps / base.rps)}`);
         } else if (results.has(c)) {
           const mine = mergeSlices(...results.get(c));
@@ -332,7 +335,7 @@ async function runPass(name, cases, { concurrency, measuredSeconds, warmupSecond
       log(`${name}, ${family}: round ${r + 1}/${rounds}: ${line.join(', ')}`);
     }
   }
-  return summarise(cases, slices, brackets);
+  return summarise(cases, slices, baselineOf);
 }
 
 /**
@@ -346,13 +349,13 @@ function medianInterval(n) {
 
 /**
  * Medians over slices. A mesh row's ratios and differences are taken per slice against its
- * bracketing baseline, then the median, with a 95 % interval for that median.
+ * own baseline's slices of the same block, then the median, with a 95 % interval for that median.
  */
-function summarise(cases, slices, brackets) {
+function summarise(cases, slices, baselineOf) {
   const rows = [];
   for (const c of cases) {
     const rs = slices.get(c.id);
-    const base = brackets.get(c.id);
+    const base = baselineOf.get(c.id);
     const ref = c.family === 'fetch' && c.id !== 'gfetch' && slices.has('gfetch') ? slices.get('gfetch') : undefined;
     const pairs = (f, other) => (other && other.length === rs.length ? rs.map((x, i) => f(x, other[i])) : []);
     const paired = (f, other) => median(pairs(f, other));

@@ -52,6 +52,8 @@ export class RequestOptions {
     const proto = Object.getPrototypeOf(opts);
     if (proto === Object.prototype || proto === null) {
       // A plain object: walk the keys it has (a handful) instead of probing for all fifteen.
+      // A switch of named stores, not `out[key] = value`: a keyed store whose key changes every
+      // iteration is a megamorphic keyed store, the kind of lookup this copy exists to avoid.
       const record = opts as unknown as Record<string, unknown>;
       for (const key in record) {
         const value = record[key];
