@@ -2,8 +2,22 @@
 // the callback API). Stages extend it and override only the callbacks they act on.
 import type { AbortFn, DispatchHandler } from './handler.js';
 
+/** Where a detached handler forwards: nowhere (undici calls nothing after a request ended). */
+const DETACHED: DispatchHandler = Object.freeze({});
+
 export class ForwardingHandler implements DispatchHandler {
-  constructor(protected readonly handler: DispatchHandler) {}
+  constructor(protected handler: DispatchHandler) {}
+
+  /**
+   * Lets go of the handlers above, once the attempt has ended. undici's request keeps its
+   * handler, and callers keep undici's abort function (fetch holds it on its controller until
+   * its response is collected): an attached handler would keep the whole call (state, options,
+   * every stage's handler) alive as long, copied and promoted by the young-generation collector
+   * at every pass it survives.
+   */
+  protected detach(): void {
+    this.handler = DETACHED;
+  }
 
   onConnect(abort: AbortFn, context?: object): void {
     this.handler.onConnect?.(abort, context);

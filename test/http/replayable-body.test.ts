@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { attemptBodySource } from '../../src/http/replayable-body.js';
+import { exposeGc } from '../helpers/gc.js';
 
 type Chunk = Uint8Array | string;
 
@@ -41,12 +40,6 @@ function source(chunks: readonly Chunk[]) {
     }
   }
   return { iterable: generate(), state };
-}
-
-/** A gc() for this test file (V8 lets a running process expose it). */
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 /**

@@ -9,7 +9,6 @@ import type { AttemptLease, ServiceEndpoints } from '../../balancer/service-endp
 import { ALL_ENDPOINTS } from '../../balancer/service-endpoints.js';
 import { type ErrorCode, InmeshError } from '../../errors.js';
 import { type AttemptProgress, classifyError, classifyStatus, type Outcome } from '../../resilience/outcome.js';
-import type { CallState } from '../call.js';
 import { ForwardingHandler } from '../forwarding-handler.js';
 import { type AbortFn, type DispatchHandler, failHandler } from '../handler.js';
 import type { Stage } from './stage.js';
@@ -29,16 +28,21 @@ const CODE_BY_KIND: Partial<Record<Outcome['kind'], ErrorCode>> = {
 };
 
 /** Wraps a transport failure as an InmeshError naming service and endpoint, cause kept. */
-function describeFailure(err: Error, outcome: Outcome, call: CallState, endpointId: string): Error {
+function describeFailure(err: Error, outcome: Outcome, service: string, endpointId: string): Error {
   const code = CODE_BY_KIND[outcome.kind];
   if (!code || err instanceof InmeshError) return err;
   const what = err.message || (err as { code?: string }).code || err.name;
-  return new InmeshError(code, `${call.service} endpoint ${endpointId}: ${what}`, {
+  return new InmeshError(code, `${service} endpoint ${endpointId}: ${what}`, {
     cause: err,
-    details: { service: call.service, endpoint: endpointId, progress: outcome.progress },
+    details: { service, endpoint: endpointId, progress: outcome.progress },
   });
 }
 
+/**
+ * The attempt's handler as undici's pool sees it. It holds the service's name rather than the
+ * call, and detaches from the stages above once the attempt ended: undici's request keeps it
+ * for as long as a caller keeps the request's abort function (see ForwardingHandler.detach).
+ */
 class EndpointHandler extends ForwardingHandler {
   #progress: AttemptProgress = 'not-sent';
   #outcome: Outcome | undefined;
@@ -48,7 +52,7 @@ class EndpointHandler extends ForwardingHandler {
     handler: DispatchHandler,
     private readonly endpoints: ServiceEndpoints,
     private readonly lease: AttemptLease,
-    private readonly call: CallState,
+    private readonly service: string,
   ) {
     super(handler);
   }
@@ -67,6 +71,7 @@ class EndpointHandler extends ForwardingHandler {
   override onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.#finish(classifyStatus(statusCode));
     this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
+    this.detach();
   }
 
   override onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -82,13 +87,14 @@ class EndpointHandler extends ForwardingHandler {
   override onComplete(rawTrailers: Buffer[] | string[] | null): void {
     this.#finish(this.#outcome ?? classifyStatus(200));
     this.handler.onComplete?.(rawTrailers);
+    this.detach();
   }
 
   override onError(err: Error): void {
     // A body that fails after a good status line still counts: the endpoint broke the response.
     const outcome = classifyError(err, this.#progress);
     this.#finish(outcome);
-    const delivered = describeFailure(err, outcome, this.call, this.lease.endpoint.id) as ErrorWithOutcome;
+    const delivered = describeFailure(err, outcome, this.service, this.lease.endpoint.id) as ErrorWithOutcome;
     if (delivered instanceof InmeshError || delivered === err) {
       try {
         (delivered as ErrorWithOutcome)[kOutcome] = outcome;
@@ -97,6 +103,7 @@ class EndpointHandler extends ForwardingHandler {
       }
     }
     this.handler.onError?.(delivered);
+    this.detach();
   }
 }
 
@@ -113,6 +120,6 @@ export function balanceStage(endpoints: ServiceEndpoints): Stage {
     // attempt and need no list.
     call.endpoint = endpoint;
     const lease = endpoints.begin(endpoint, call.attemptStartedAt);
-    return next(call, new EndpointHandler(handler, endpoints, lease, call));
+    return next(call, new EndpointHandler(handler, endpoints, lease, call.service));
   };
 }

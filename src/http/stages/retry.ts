@@ -121,6 +121,17 @@ class AttemptHandler implements DispatchHandler, TimerTarget {
 
 type Phase = 'attempting' | 'backoff' | 'committed' | 'done';
 
+/**
+ * The abort function the caller is handed. Callers may keep it long after the call ended (fetch
+ * keeps it on its controller until its response is collected): it reaches the call only while
+ * the call runs, so a kept abort does not keep the call's attempts, handlers and options alive
+ * (see ForwardingHandler.detach).
+ */
+class CallerAbort {
+  constructor(public call: RetryingCall | undefined) {}
+  readonly abort: AbortFn = (reason) => this.call?.abort(reason);
+}
+
 /** One call: its attempts, back-off, and what the caller has been told. */
 class RetryingCall {
   attempt: AttemptHandler | undefined;
@@ -131,6 +142,7 @@ class RetryingCall {
   readonly #body: AttemptBodySource;
   #idempotent: boolean | undefined;
   #budgetExhausted = false;
+  readonly #caller = new CallerAbort(this);
 
   constructor(
     private readonly next: CallDispatch,
@@ -158,7 +170,7 @@ class RetryingCall {
 
   start(): boolean {
     this.policy.budget.deposit(this.call.attemptStartedAt);
-    this.handler.onConnect?.(this.#abort);
+    this.handler.onConnect?.(this.#caller.abort);
     if (this.#phase === 'done') return true;
     return this.#send();
   }
@@ -246,8 +258,7 @@ class RetryingCall {
 
   upgraded(attempt: AttemptHandler, status: number, rawHeaders: Buffer[] | string[] | null, socket: unknown): void {
     this.#clearAttemptTimer(attempt);
-    this.#phase = 'done';
-    this.#body.dispose();
+    this.#end();
     this.handler.onUpgrade?.(status, rawHeaders, socket);
   }
 
@@ -259,8 +270,7 @@ class RetryingCall {
 
   completed(rawTrailers: Buffer[] | string[] | null): void {
     if (this.#phase === 'done') return;
-    this.#phase = 'done';
-    this.#body.dispose();
+    this.#end();
     this.handler.onComplete?.(rawTrailers);
   }
 
@@ -301,14 +311,20 @@ class RetryingCall {
 
   #fail(err: Error): void {
     if (this.#phase === 'done') return;
-    this.#phase = 'done';
     if (this.#timer !== undefined) this.options.clock.clearTimeout(this.#timer);
-    this.#body.dispose();
+    this.#end();
     this.handler.onError?.(err);
   }
 
+  /** The call is over: the body's reader is released, and a kept abort no longer reaches it. */
+  #end(): void {
+    this.#phase = 'done';
+    this.#body.dispose();
+    this.#caller.call = undefined;
+  }
+
   /** The caller's abort (or the deadline's): stops the attempt in flight and any back-off. */
-  readonly #abort: AbortFn = (reason) => {
+  abort(reason?: Error): void {
     if (this.#phase === 'done') return;
     const err = reason ?? abortedError();
     const attempt = this.attempt;
@@ -327,7 +343,7 @@ class RetryingCall {
       attempt.abandonedWith = err;
     }
     this.#fail(err);
-  };
+  }
 }
 
 /** The retry stage; a route whose policy makes one attempt without per-try timeout skips it. */
