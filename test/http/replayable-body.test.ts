@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { attemptBodySource } from '../../src/http/replayable-body.js';
-import { exposeGc } from '../helpers/gc.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 type Chunk = Uint8Array | string;
 
@@ -184,7 +184,6 @@ describe('attemptBodySource', () => {
     });
 
     it('let the chunks go once they were sent', async () => {
-      const gc = exposeGc();
       const refs: WeakRef<Uint8Array>[] = [];
       async function* chunks() {
         for (let i = 0; i < 8; i++) {
@@ -196,9 +195,7 @@ describe('attemptBodySource', () => {
       const body = attemptBodySource(chunks(), LIMIT, undefined);
       // Read in a function of its own, so that no frame of this test holds the last chunk.
       expect(await collect(body.forAttempt())).toHaveLength(2 * LIMIT);
-      // WeakRef targets live until the current job ends.
-      await new Promise((resolve) => setImmediate(resolve));
-      gc();
+      await collectGarbage();
       expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
       expect(body.replayable).toBe(false); // `body` stays alive up to here
     });
